@@ -1,0 +1,34 @@
+# The two commands a newcomer needs are `make demo` and `make test` (see README.md).
+.PHONY: setup demo test lint check pytest bench bench-engine bench-bulk bench-latency bench-api
+
+PY := .venv/bin/python
+
+setup:
+	@scripts/setup.sh
+
+## Install, migrate, load demo data, start web + worker + beat on http://127.0.0.1:8000
+demo: setup
+	$(PY) scripts/demo.py
+
+## The whole test suite: lint, architecture contract, migrations check, then pytest
+test: setup
+	$(PY) scripts/run_tests.py
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
+
+bench: bench-engine bench-bulk bench-latency
+
+bench-engine: setup
+	$(PY) bench/bench_engine.py
+
+bench-bulk: setup
+	$(PY) scripts/with_services.py $(PY) bench/bench_bulk.py
+
+bench-latency: setup
+	$(PY) scripts/with_services.py $(PY) bench/bench_latency.py
+
+bench-api: setup
+	$(PY) scripts/with_services.py $(PY) bench/bench_api.py

@@ -1,0 +1,45 @@
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.models import Organisation
+from accounts.roles import Role
+from accounts.services import user_create_or_update
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update a user. A role that does not fit the organisation's kind is refused. "
+        "Without --password, print a one-time set-up link."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--organisation", required=True, help="Organisation code")
+        parser.add_argument("--role", required=True, action="append", choices=Role.values)
+        parser.add_argument("--password")
+        parser.add_argument("--name", default="", help="Full name")
+        parser.add_argument(
+            "--base-url", default="http://127.0.0.1:8000", help="For the set-up link"
+        )
+
+    def handle(self, *args, email, organisation, role, password, name, base_url, **options):
+        found = Organisation.objects.filter(code=organisation).first()
+        if found is None:
+            raise CommandError(f"No organisation with code {organisation!r}.")
+        try:
+            user, created = user_create_or_update(
+                email=email, organisation=found, roles=role, password=password, full_name=name
+            )
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        verb = "Created" if created else "Updated"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {user.email} ({', '.join(role)})"))
+        if not password:
+            uid = urlsafe_base64_encode(force_bytes(user.pk))
+            token = default_token_generator.make_token(user)
+            path = reverse("accounts:password_set", kwargs={"uidb64": uid, "token": token})
+            self.stdout.write(f"One-time set-up link: {base_url.rstrip('/')}{path}")

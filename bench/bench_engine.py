@@ -1,0 +1,114 @@
+"""How fast is the pure rules engine? Evaluations per second of `evaluate()`.
+
+Realistic facts: two cases, one support engagement, one application. The baseline is the cost
+of building the `Facts` alone, so the ratio says how many fact-builds one evaluation costs.
+Target: at least 20,000 evaluations a second.
+
+    .venv/bin/python bench/bench_engine.py [seconds per measurement, default 3]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from protocol.rules import (  # noqa: E402
+    DEFAULT_POLICY,
+    ApplicationFacts,
+    CaseFacts,
+    Facts,
+    SupportFacts,
+    evaluate,
+)
+
+TARGET_PER_SECOND = 20_000
+ON = date(2026, 11, 24)
+
+
+def build_facts() -> Facts:
+    """A victim with an NFA'd case in its review window, a prosecution awaiting trial, an
+    engaged support adviser and a refused application in its challenge window."""
+    return Facts(
+        cases=(
+            CaseFacts(
+                role="victim",
+                referred_on=date(2026, 7, 27),
+                investigation_status="no_further_action",
+                closed_on=date(2026, 10, 25),
+                outcome_code=16,
+                prosecution_status="none",
+                court=None,
+                concluded_on=None,
+                label="C-7K3M9Q",
+            ),
+            CaseFacts(
+                role="witness",
+                referred_on=date(2026, 8, 2),
+                investigation_status="charged",
+                closed_on=date(2026, 9, 1),
+                outcome_code=1,
+                prosecution_status="awaiting_trial",
+                court="crown",
+                concluded_on=None,
+                label="C-2PX8RD",
+            ),
+        ),
+        support=(
+            SupportFacts(
+                status="engaged",
+                started_on=date(2026, 8, 16),
+                last_contact_on=date(2026, 11, 4),
+                closed_on=None,
+            ),
+        ),
+        applications=(
+            ApplicationFacts(
+                route="mvdac",
+                status="refused",
+                submitted_on=date(2026, 10, 1),
+                decided_on=date(2026, 11, 17),
+                leave_expires_on=None,
+            ),
+        ),
+        override=None,
+        end_confirmation=None,
+    )
+
+
+def per_second(work: Callable[[], object], seconds: float) -> float:
+    """Calls of `work` a second, measured over about `seconds` in batches."""
+    batch = 1_000
+    calls = 0
+    started = time.perf_counter()
+    elapsed = 0.0
+    while elapsed < seconds:
+        for _ in range(batch):
+            work()
+        calls += batch
+        elapsed = time.perf_counter() - started
+    return calls / elapsed
+
+
+def main() -> int:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+    facts = build_facts()
+    decision = evaluate(facts, ON, DEFAULT_POLICY)
+    print(f"decision: {decision.status}, grounds {', '.join(decision.grounds)}")
+
+    baseline = per_second(build_facts, seconds)
+    evaluations = per_second(lambda: evaluate(facts, ON, DEFAULT_POLICY), seconds)
+    print(f"baseline (build Facts):  {baseline:12,.0f} /s  ({1e6 / baseline:7.2f} µs each)")
+    print(f"evaluate():              {evaluations:12,.0f} /s  ({1e6 / evaluations:7.2f} µs each)")
+    print(f"ratio (evaluate / build): {baseline / evaluations:.1f}x the cost of building the facts")
+    verdict = "meets" if evaluations >= TARGET_PER_SECOND else "MISSES"
+    print(f"target {TARGET_PER_SECOND:,} evaluations/s: {verdict}")
+    return 0 if evaluations >= TARGET_PER_SECOND else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

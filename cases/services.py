@@ -1,0 +1,225 @@
+"""Writes for referrals and case status changes. One transaction each.
+
+A referral creates the victim (or adds a case to one already known to the force), the case, the
+dependants, the notice given to the victim, the force's grants, and the victim's hold, all in
+one transaction: the hold is in force before any worker has run.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from accounts.models import User
+from protocol import services as hold_services
+from protocol.models import Hold
+from victims.models import DataSharingNotice, Dependant, Victim
+from victims.validation import check_not_before, check_not_future, raise_if, require
+
+from .models import Case, CaseStatusChange
+
+VICTIM_FIELDS = (
+    "given_names",
+    "family_name",
+    "date_of_birth",
+    "nationality",
+    "home_office_reference",
+    "preferred_language",
+    "interpreter_needed",
+    "contact",
+    "address",
+)
+CASE_FIELDS = (
+    "crime_reference",
+    "crime_type",
+    "role",
+    "reported_on",
+    "referred_on",
+    "investigation_status",
+    "narrative",
+)
+STATUS_FIELDS = (
+    "investigation_status",
+    "closed_on",
+    "outcome_code",
+    "prosecution_status",
+    "court",
+    "concluded_on",
+)
+CONCLUDED_PROSECUTIONS = ("sentenced", "acquitted", "discontinued", "no_charge")
+
+
+@dataclass(frozen=True)
+class Referral:
+    victim: Victim
+    case: Case
+    hold: Hold
+
+
+def _grant_force(force_group, victim: Victim, case: Case) -> None:
+    assign_perm("victims.view_victim", force_group, victim)
+    assign_perm("victims.change_victim", force_group, victim)
+    assign_perm("cases.view_case", force_group, case)
+    assign_perm("cases.change_case", force_group, case)
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    officer: User,
+    case: dict[str, Any],
+    notice: dict[str, Any],
+    victim: dict[str, Any] | None = None,
+    victim_id: UUID | None = None,
+    dependants: list[dict[str, Any]] | None = None,
+) -> Referral:
+    """Log a police referral: a victim (new, or one already known to this force) and a case."""
+    force = officer.organisation
+    errors: dict[str, list[str]] = {}
+    case_data = {key: case[key] for key in CASE_FIELDS if key in case}
+    case_data.setdefault("referred_on", timezone.localdate())
+    case_data.setdefault("narrative", "")
+    check_not_future(errors, "case.reported_on", case_data.get("reported_on"))
+    check_not_future(errors, "case.referred_on", case_data.get("referred_on"))
+    check_not_before(
+        errors,
+        "case.referred_on",
+        case_data.get("referred_on"),
+        case_data.get("reported_on"),
+        "the date the crime was reported",
+    )
+    check_not_future(errors, "notice.given_on", notice.get("given_on"))
+    if (victim is None) == (victim_id is None):
+        errors.setdefault("victim", []).append("Give either a new victim or the victim_id.")
+    if victim is not None:
+        check_not_future(errors, "victim.date_of_birth", victim.get("date_of_birth"))
+    for index, dependant in enumerate(dependants or []):
+        check_not_future(errors, f"dependants[{index}].date_of_birth", dependant["date_of_birth"])
+    raise_if(errors)
+
+    if victim_id is not None:
+        known = Victim.objects.filter(
+            pk=victim_id,
+            victimgroupobjectpermission__group=force.group,
+            victimgroupobjectpermission__permission__codename="view_victim",
+        ).first()
+        if known is None:
+            raise ValidationError({"victim_id": "No victim with this id is known to your force."})
+        victim_record = known
+        duplicate = Case.objects.filter(
+            force=force, victim=victim_record, crime_reference=case_data["crime_reference"]
+        ).exists()
+        if duplicate:
+            raise ValidationError(
+                {"case.crime_reference": "Your force already referred this victim for this crime."}
+            )
+    else:
+        victim_record = Victim(**{key: victim[key] for key in VICTIM_FIELDS if key in victim})
+        victim_record.full_clean()
+        victim_record.save(force_insert=True)
+
+    case_record = Case(victim=victim_record, force=force, officer=officer, **case_data)
+    case_record.full_clean(exclude=["victim", "force", "officer"])
+    case_record.save(force_insert=True)
+    for dependant in dependants or []:
+        Dependant.objects.create(victim=victim_record, **dependant)
+    DataSharingNotice.objects.create(victim=victim_record, given_by=officer, **notice)
+    _grant_force(force.group, victim_record, case_record)
+
+    if victim_id is None:
+        hold = hold_services.hold_create(victim=victim_record)
+    else:
+        # A new case is a new fact: bump the version and evaluate now, in this transaction.
+        hold_services.facts_changed(victim_id=victim_record.pk, trigger="referral")
+        hold_services.hold_reevaluate(
+            victim_id=victim_record.pk, trigger=hold_services.Trigger.REFERRAL
+        )
+        hold = Hold.objects.get(victim=victim_record)
+    return Referral(victim=victim_record, case=case_record, hold=hold)
+
+
+def _validate_status_change(case: Case, after: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    for field in ("closed_on", "concluded_on"):
+        check_not_future(errors, field, after.get(field))
+        check_not_before(
+            errors, field, after.get(field), case.reported_on, "the date the crime was reported"
+        )
+    investigation = after["investigation_status"]
+    prosecution = after["prosecution_status"]
+    if investigation == "no_further_action":
+        require(
+            errors,
+            "closed_on",
+            after.get("closed_on"),
+            "Give the date the investigation was closed with no further action.",
+        )
+    if after.get("outcome_code") is not None and investigation not in (
+        "no_further_action",
+        "charged",
+    ):
+        errors.setdefault("outcome_code", []).append(
+            "An outcome code is recorded only when the investigation is closed "
+            "(no further action) or charged."
+        )
+    if prosecution in CONCLUDED_PROSECUTIONS:
+        require(
+            errors,
+            "concluded_on",
+            after.get("concluded_on"),
+            f"Give the date the prosecution was concluded ({prosecution}).",
+        )
+    if prosecution == "sentenced":
+        require(
+            errors,
+            "court",
+            after.get("court"),
+            "Give the court that sentenced (magistrates or crown): it sets the appeal window.",
+        )
+    raise_if(errors)
+
+
+@transaction.atomic
+def case_status_change(
+    *, case: Case, by: User, changes: dict[str, Any], note: str = ""
+) -> CaseStatusChange:
+    """Record an investigation or prosecution change; the hold is re-evaluated after commit."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    given = {key: value for key, value in changes.items() if key in STATUS_FIELDS}
+    if not given:
+        raise ValidationError(
+            {"non_field_errors": [f"Give at least one of: {', '.join(STATUS_FIELDS)}."]}
+        )
+    before = {field: getattr(case, field) for field in STATUS_FIELDS}
+    after = {
+        **before,
+        **{
+            key: ("" if value is None and key == "court" else value) for key, value in given.items()
+        },
+    }
+    _validate_status_change(case, after)
+    diff = {
+        field: [_plain(before[field]), _plain(after[field])]
+        for field in STATUS_FIELDS
+        if before[field] != after[field]
+    }
+    if not diff:
+        raise ValidationError(
+            {"non_field_errors": ["Nothing changed: the case already says this."]}
+        )
+    for field, value in after.items():
+        setattr(case, field, value)
+    case.full_clean(exclude=["victim", "force", "officer"])
+    case.save()
+    change = CaseStatusChange.objects.create(case=case, by=by, changes=diff, note=note)
+    hold_services.facts_changed(victim_id=case.victim_id, trigger=hold_services.Trigger.CASE_STATUS)
+    return change
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value

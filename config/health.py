@@ -1,0 +1,38 @@
+"""`/healthz`: database, Redis and worker health."""
+
+import time
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+
+WORKER_HEARTBEAT_KEY = "casework:worker-heartbeat"
+WORKER_HEARTBEAT_MAX_AGE = 120  # seconds; beat sends one every 30
+
+
+def _redis_client() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+
+
+def healthz(request):
+    """200 with each part "ok", or 503 naming what is down."""
+    report: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        report["database"] = "ok"
+    except Exception:
+        report["database"] = "down"
+    try:
+        client = _redis_client()
+        client.ping()
+        report["redis"] = "ok"
+        beat = client.get(WORKER_HEARTBEAT_KEY)
+        fresh = beat is not None and time.time() - float(beat) < WORKER_HEARTBEAT_MAX_AGE
+        report["worker"] = "ok" if fresh else "down"
+    except Exception:
+        report["redis"] = "down"
+        report["worker"] = "unknown"
+    healthy = all(value == "ok" for value in report.values())
+    return JsonResponse(report, status=200 if healthy else 503)

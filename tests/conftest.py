@@ -1,0 +1,118 @@
+import uuid
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.services import token_issue
+
+from .factories import OrganisationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(settings):
+    """Throttle counters live in the real Redis: start every test from zero."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+    }
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def force(db):
+    return OrganisationFactory(kind="police_force", code="northshire", name="Northshire Police")
+
+
+@pytest.fixture
+def other_force(db):
+    return OrganisationFactory(kind="police_force", code="southshire", name="Southshire Police")
+
+
+@pytest.fixture
+def support_org(db):
+    return OrganisationFactory(
+        kind="support_organisation", code="haven", name="Haven Migrant Support"
+    )
+
+
+@pytest.fixture
+def other_support_org(db):
+    return OrganisationFactory(kind="support_organisation", code="harbour", name="Harbour Advice")
+
+
+@pytest.fixture
+def ie_unit(db):
+    return OrganisationFactory(kind="immigration_enforcement", code="ie", name="IE Protocol Unit")
+
+
+@pytest.fixture
+def oversight(db):
+    return OrganisationFactory(kind="oversight", code="oversight", name="Protocol Oversight")
+
+
+@pytest.fixture
+def officer(force):
+    return UserFactory(
+        role="police_officer", organisation=force, email="officer@northshire.example"
+    )
+
+
+@pytest.fixture
+def other_officer(other_force):
+    return UserFactory(
+        role="police_officer", organisation=other_force, email="officer@southshire.example"
+    )
+
+
+@pytest.fixture
+def adviser(support_org):
+    return UserFactory(
+        role="support_adviser", organisation=support_org, email="adviser@haven.example"
+    )
+
+
+@pytest.fixture
+def caseworker(ie_unit):
+    return UserFactory(role="ie_caseworker", organisation=ie_unit, email="caseworker@ie.example")
+
+
+@pytest.fixture
+def senior(ie_unit):
+    return UserFactory(role="ie_senior", organisation=ie_unit, email="senior@ie.example")
+
+
+@pytest.fixture
+def senior2(ie_unit):
+    return UserFactory(role="ie_senior", organisation=ie_unit, email="senior2@ie.example")
+
+
+@pytest.fixture
+def auditor(oversight):
+    return UserFactory(role="auditor", organisation=oversight, email="auditor@oversight.example")
+
+
+@pytest.fixture
+def analyst(oversight):
+    return UserFactory(role="analyst", organisation=oversight, email="analyst@oversight.example")
+
+
+@pytest.fixture
+def administrator(oversight):
+    return UserFactory(
+        role="administrator", organisation=oversight, email="admin@oversight.example"
+    )
+
+
+@pytest.fixture
+def api():
+    """An API client for a user: `api(user)` authenticates with a real expiring token."""
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            key, _ = token_issue(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return client_for

@@ -1,0 +1,211 @@
+"""Writes for support referrals, engagement updates and applications. One transaction each.
+
+Each change to a fact the rules read bumps the victim's `facts_version` and asks a worker to
+re-evaluate the hold after commit (`protocol.services.facts_changed`).
+"""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from accounts.models import Organisation, User
+from accounts.roles import OrganisationKind
+from config.errors import ConflictError
+from protocol import services as hold_services
+from protocol.rules import values
+
+from .models import (
+    OPEN_SUPPORT_STATUSES,
+    Application,
+    Disclosure,
+    SupportConsent,
+    SupportEngagement,
+    SupportUpdate,
+    Victim,
+)
+from .validation import check_not_before, check_not_future, raise_if, require
+
+REFERRAL_CATEGORIES = [
+    "identity",
+    "contact_details",
+    "language_needs",
+    "case_status",
+    "hold_status",
+]
+DECIDED_STATUSES = ("granted", "refused", "challenge_dismissed", "withdrawn", "invalid")
+NRM_DECISIONS = ("rg_positive", "rg_negative", "cg_positive", "cg_negative")
+
+
+def disclosure_record(
+    *, victim: Victim, organisation: Organisation, categories: list[str], purpose: str, by=None
+) -> Disclosure:
+    """Record that the victim's data was disclosed to `organisation` (told to the victim)."""
+    return Disclosure.objects.create(
+        victim=victim, organisation=organisation, categories=categories, purpose=purpose, by=by
+    )
+
+
+@transaction.atomic
+def support_referral_create(
+    *, victim: Victim, by: User, organisation_code: str, consent_given_on: date | None
+) -> SupportEngagement:
+    """Refer the victim to a support organisation, with the victim's consent recorded."""
+    errors: dict[str, list[str]] = {}
+    require(
+        errors,
+        "consent_given_on",
+        consent_given_on,
+        "Record the date the victim consented to the referral: without consent, no referral.",
+    )
+    check_not_future(errors, "consent_given_on", consent_given_on)
+    organisation = Organisation.objects.filter(
+        code=organisation_code, kind=OrganisationKind.SUPPORT_ORGANISATION
+    ).first()
+    if organisation is None:
+        errors.setdefault("organisation", []).append(
+            f"No support organisation has the code {organisation_code!r}."
+        )
+    raise_if(errors)
+    if SupportEngagement.objects.filter(
+        victim=victim, organisation=organisation, status__in=OPEN_SUPPORT_STATUSES
+    ).exists():
+        raise ConflictError(f"The victim is already referred to {organisation.name}.")
+    consent = SupportConsent.objects.create(
+        victim=victim, organisation=organisation, given_on=consent_given_on, recorded_by=by
+    )
+    engagement = SupportEngagement.objects.create(
+        victim=victim,
+        organisation=organisation,
+        status="referred",
+        started_on=timezone.localdate(),
+        consent=consent,
+        referred_by=by,
+    )
+    assign_perm("victims.view_victim", organisation.group, victim)
+    assign_perm("victims.change_victim", organisation.group, victim)
+    disclosure_record(
+        victim=victim,
+        organisation=organisation,
+        categories=REFERRAL_CATEGORIES,
+        purpose="Referral for independent support and advice, with the victim's consent",
+        by=by,
+    )
+    hold_services.facts_changed(victim_id=victim.pk, trigger=hold_services.Trigger.SUPPORT)
+    return engagement
+
+
+@transaction.atomic
+def support_update(
+    *,
+    victim: Victim,
+    by: User,
+    status: str,
+    contact_on: date | None = None,
+    closed_on: date | None = None,
+    note: str = "",
+) -> SupportEngagement:
+    """Record an adviser's engagement update for their organisation's engagement."""
+    engagement = (
+        SupportEngagement.objects.select_for_update()
+        .filter(victim=victim, organisation=by.organisation)
+        .order_by("-started_on", "-created_at")
+        .first()
+    )
+    if engagement is None:
+        raise ConflictError("Your organisation has no engagement with this victim.")
+    errors: dict[str, list[str]] = {}
+    if status not in values.SUPPORT_STATUSES:
+        errors["status"] = [f"Choose one of: {', '.join(values.SUPPORT_STATUSES)}."]
+    for field, value in (("contact_on", contact_on), ("closed_on", closed_on)):
+        check_not_future(errors, field, value)
+        check_not_before(errors, field, value, engagement.started_on, "the referral")
+    if status in ("closed", "disengaged"):
+        require(errors, "closed_on", closed_on, "Give the date the engagement ended.")
+    elif closed_on is not None:
+        errors.setdefault("closed_on", []).append(
+            "Only a closed or disengaged engagement has an end date."
+        )
+    if not engagement.is_open and status in OPEN_SUPPORT_STATUSES:
+        errors.setdefault("status", []).append(
+            "This engagement has ended: ask the police to make a new referral."
+        )
+    raise_if(errors)
+    engagement.status = status
+    if contact_on is not None and (
+        engagement.last_contact_on is None or contact_on > engagement.last_contact_on
+    ):
+        engagement.last_contact_on = contact_on
+    engagement.closed_on = closed_on
+    engagement.full_clean()
+    engagement.save()
+    SupportUpdate.objects.create(
+        engagement=engagement,
+        by=by,
+        status=status,
+        contact_on=contact_on,
+        closed_on=closed_on,
+        note=note,
+    )
+    hold_services.facts_changed(victim_id=victim.pk, trigger=hold_services.Trigger.SUPPORT)
+    return engagement
+
+
+def _validate_application(data: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    route, status = data.get("route"), data.get("status")
+    if route not in values.APPLICATION_ROUTES:
+        errors["route"] = [f"Choose one of: {', '.join(values.APPLICATION_ROUTES)}."]
+    else:
+        allowed = values.NRM_STATUSES if route == values.NRM_ROUTE else values.APPLICATION_STATUSES
+        if status not in allowed:
+            errors["status"] = [f"For the {route} route choose one of: {', '.join(allowed)}."]
+    for field in ("submitted_on", "decided_on"):
+        check_not_future(errors, field, data.get(field))
+    check_not_before(
+        errors, "decided_on", data.get("decided_on"), data.get("submitted_on"), "submission"
+    )
+    if status in DECIDED_STATUSES or status in NRM_DECISIONS:
+        require(errors, "decided_on", data.get("decided_on"), "Give the date of the decision.")
+    if data.get("leave_expires_on") is not None and status != "granted":
+        errors.setdefault("leave_expires_on", []).append(
+            "Only a granted application has a date its leave expires."
+        )
+    raise_if(errors)
+
+
+APPLICATION_FIELDS = ("route", "status", "submitted_on", "decided_on", "leave_expires_on")
+
+
+@transaction.atomic
+def application_create(*, victim: Victim, by: User, **data: Any) -> Application:
+    """Record an application or referral that could regularise the victim's stay."""
+    data = {key: data.get(key) for key in APPLICATION_FIELDS}
+    _validate_application(data)
+    application = Application(victim=victim, organisation=by.organisation, recorded_by=by, **data)
+    application.full_clean()
+    application.save(force_insert=True)
+    hold_services.facts_changed(victim_id=victim.pk, trigger=hold_services.Trigger.APPLICATION)
+    return application
+
+
+@transaction.atomic
+def application_update(*, application: Application, by: User, **changes: Any) -> Application:
+    """Change an application's status or dates; its route is fixed once recorded."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if "route" in changes and changes["route"] != application.route:
+        raise ValidationError({"route": "The route cannot change: record a new application."})
+    data = {key: getattr(application, key) for key in APPLICATION_FIELDS}
+    data.update({key: value for key, value in changes.items() if key in APPLICATION_FIELDS})
+    _validate_application(data)
+    for key, value in data.items():
+        setattr(application, key, value)
+    application.full_clean()
+    application.save()
+    hold_services.facts_changed(
+        victim_id=application.victim_id, trigger=hold_services.Trigger.APPLICATION
+    )
+    return application
