@@ -12,6 +12,7 @@ from django.conf import settings
 from config.health import WORKER_HEARTBEAT_KEY
 
 from . import services
+from .models import Hold
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,11 @@ logger = logging.getLogger(__name__)
 )
 def reevaluate_hold(victim_id: str, trigger: str = services.Trigger.SWEEP) -> bool:
     """Re-evaluate one victim's hold (after a fact change has committed)."""
-    return services.hold_reevaluate(victim_id=UUID(victim_id), trigger=trigger)
+    try:
+        return services.hold_reevaluate(victim_id=UUID(victim_id), trigger=trigger)
+    except Hold.DoesNotExist:
+        logger.warning("No hold for victim %s: nothing to re-evaluate", victim_id)
+        return False
 
 
 @shared_task(name="protocol.tasks.sweep_holds")

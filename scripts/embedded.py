@@ -102,9 +102,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _is_program(pid: int, name: str) -> bool:
-    """Is `pid` a live process running `name`? (On Linux it also rules out zombies and PIDs that
-    were reused by another program after a reboot; elsewhere it only checks the PID exists.)"""
+def _is_program(pid: int, *markers: str) -> bool:
+    """Is `pid` a live process whose command line contains all `markers`? On Linux this rules out
+    zombies and PIDs reused by another program (after a reboot, in a new container, or the
+    system's own PostgreSQL); elsewhere it only checks that the PID exists."""
     if pid <= 0:
         return False
     if not Path("/proc/self/cmdline").exists():
@@ -113,12 +114,12 @@ def _is_program(pid: int, name: str) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return name.encode() in cmdline
+    return all(marker.encode() in cmdline for marker in markers)
 
 
-def _wait_gone(pid: int, name: str, timeout: float) -> bool:
+def _wait_gone(pid: int, markers: Sequence[str], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
-    while _is_program(pid, name):
+    while _is_program(pid, *markers):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
@@ -198,7 +199,7 @@ class _Users:
             self._fd = None
 
 
-def _stopper(users: _Users, stop_server: Callable[[], None], what: str) -> Stop:
+def _stopper(users: _Users, stop_server: Callable[[], object], what: str) -> Stop:
     """An idempotent stop function, also run at exit; a no-op in forked children."""
     owner = os.getpid()
     guard = threading.Lock()
@@ -353,6 +354,12 @@ def _run(
         return result.returncode, out.read()
 
 
+def _postmaster_markers(pgdata: Path) -> tuple[str, ...]:
+    # The postmaster keeps its command line (`postgres -D <pgdata> ...`); matching the path too
+    # means a stale PID now held by another cluster is never taken for ours, nor signalled.
+    return ("postgres", f"\0{pgdata}\0")
+
+
 def _read_postmaster(pgdata: Path) -> _Postmaster | None:
     """The server running in pgdata according to postmaster.pid, or None (stale files removed)."""
     pidfile = pgdata / "postmaster.pid"
@@ -364,7 +371,7 @@ def _read_postmaster(pgdata: Path) -> _Postmaster | None:
         pid = int(lines[0])
     except (IndexError, ValueError):
         pid = 0
-    if not _is_program(pid, "postgres"):
+    if not _is_program(pid, *_postmaster_markers(pgdata)):
         # Left by a crash, possibly with a PID that now belongs to something else (after a
         # reboot or in a fresh container), which would make postgres refuse to start.
         with contextlib.suppress(FileNotFoundError):
@@ -490,38 +497,43 @@ def _pg_wait_ready(port: int) -> None:
 
 
 def _pg_ensure_database(port: int) -> None:
+    # psql quotes :'db' (literal) and %I (identifier) itself.
     sql = (
-        f"SELECT 'CREATE DATABASE {DATABASE}' "
-        f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE}')\\gexec\n"
+        "SELECT format('CREATE DATABASE %I', :'db') "
+        "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')\\gexec\n"
     )
     status, output = _run(
-        [_pg_bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", HOST, "-p", str(port)]
-        + ["-U", SUPERUSER, "-d", "postgres", "-f", "-"],
+        [_pg_bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"db={DATABASE}"]
+        + ["-h", HOST, "-p", str(port), "-U", SUPERUSER, "-d", "postgres", "-f", "-"],
         input_text=sql,
     )
     if status != 0:
         raise RuntimeError(f"could not create database {DATABASE}: {output}")
 
 
-def _pg_stop(pgdata: Path, account: _Account | None) -> None:
-    """Fast shutdown of the server running in pgdata, if any (immediate, then kill, as fallbacks)."""
+def _pg_stop(pgdata: Path, account: _Account | None) -> bool:
+    """Fast shutdown of the server running in pgdata, if any (immediate, then kill, as fallbacks).
+    Returns whether there was one."""
     postmaster = _read_postmaster(pgdata)
     if postmaster is None:
-        return
+        return False
+    markers = _postmaster_markers(pgdata)
     status, output = _run(
         [_pg_bin("pg_ctl"), "stop", "--pgdata", str(pgdata), "--mode", "fast", "--wait"]
         + ["--timeout", str(int(STOP_TIMEOUT))],
         account,
         timeout=STOP_TIMEOUT + 10,
     )
-    if status == 0 or _wait_gone(postmaster.pid, "postgres", 1):
-        return
+    if status == 0 or _wait_gone(postmaster.pid, markers, 1):
+        return True
     log.warning("pg_ctl stop failed (%s): %s; sending SIGQUIT", status, output.strip())
     for sig in (signal.SIGQUIT, signal.SIGKILL):
+        if not _is_program(postmaster.pid, *markers):
+            return True
         with contextlib.suppress(ProcessLookupError):
             os.kill(postmaster.pid, sig)
-        if _wait_gone(postmaster.pid, "postgres", 10):
-            return
+        if _wait_gone(postmaster.pid, markers, 10):
+            return True
     raise RuntimeError(f"could not stop PostgreSQL (pid {postmaster.pid})")
 
 
@@ -694,16 +706,18 @@ def _redis_start(data_dir: Path, port: int | None) -> _RedisServer:
             log.info("port %s was taken meanwhile; trying another", chosen)
             continue
         raise RuntimeError(
-            f"redis-server failed to start (exit {proc.returncode}):\n--- {logfile} ---\n{server_log}"
+            f"redis-server failed to start (exit {proc.returncode}):\n"
+            f"--- {logfile} ---\n{server_log}"
         )
     raise AssertionError("unreachable")
 
 
-def _redis_stop(data_dir: Path) -> None:
-    """Stop the Redis running for data_dir, if any: SIGTERM (flushes the AOF), then SIGKILL."""
+def _redis_stop(data_dir: Path) -> bool:
+    """Stop the Redis running for data_dir, if any: SIGTERM (flushes the AOF), then SIGKILL.
+    Returns whether there was one."""
     server = _read_redis(data_dir)
     if server is None:
-        return
+        return False
     for sig, grace in ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, 10.0)):
         with contextlib.suppress(ProcessLookupError):
             os.kill(server.pid, sig)
@@ -714,11 +728,12 @@ def _redis_stop(data_dir: Path) -> None:
             if child.returncode is not None:
                 del _children[server.pid]
                 break
-        elif _wait_gone(server.pid, "redis-server", grace):
+        elif _wait_gone(server.pid, ["redis-server"], grace):
             break
     else:
         raise RuntimeError(f"could not stop redis-server (pid {server.pid})")
     (data_dir / "server.json").unlink(missing_ok=True)
+    return True
 
 
 def start_redis(data_dir: Path, port: int | None = None) -> tuple[str, Stop]:
@@ -824,10 +839,11 @@ def _down(data_dir: Path) -> int:
         users = _Users(folder)
         with users.exclusive(START_TIMEOUT):
             if users.others():
-                log.warning("%s is in use by a running process: left alone", folder)
-                continue
-            stop_server()
-            log.info("%s: nothing left running", folder)
+                log.warning("%s: in use by a running process, left alone", folder)
+            elif stop_server():
+                log.info("%s: stopped the server left running", folder)
+            else:
+                log.info("%s: nothing running", folder)
     return 0
 
 

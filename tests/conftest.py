@@ -1,7 +1,6 @@
 import uuid
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.services import token_issue
@@ -10,13 +9,12 @@ from .factories import OrganisationFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache(settings):
-    """Throttle counters live in the real Redis: start every test from zero."""
+def _fresh_cache_namespace(settings):
+    """Throttle counters live in the real Redis: each test gets a key prefix of its own, so it
+    starts from zero without flushing a database other programs may share."""
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
     }
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -116,3 +114,33 @@ def api():
         return client
 
     return client_for
+
+
+@pytest.fixture
+def celery_queue(settings):
+    """This session's queue, emptied before and after the test."""
+    from config.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)
+    yield queue
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, celery_queue, tmp_path):
+    """A real Celery worker process consuming this test's queue; stopped afterwards."""
+    from .worker import Worker
+
+    workers = []
+
+    def start(**extra_env):
+        worker = Worker(celery_queue, tmp_path / f"worker{len(workers)}.log", extra_env).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()

@@ -1,11 +1,13 @@
 """Settings for the test suite: the real PostgreSQL and Redis at TEST_DATABASE_URL / REDIS_URL."""
 
+import uuid
+
 import dj_database_url
 
 from config.env import env_str
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL, REST_FRAMEWORK
+from .base import DATABASE_URL, REDIS_URL, REST_FRAMEWORK
 
 SECRET_KEY = "test-only-not-secret"
 AUDIT_HMAC_KEY = "test-only-audit-key"
@@ -26,3 +28,20 @@ REST_FRAMEWORK = {
         "hold_check": "1000/min",
     },
 }
+
+# A queue of this test session's own: messages left by other runs never reach its workers.
+# Worker processes started by the tests are given the same name through CELERY_QUEUE.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE") or f"test-{uuid.uuid4().hex[:12]}"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+    }
+}
+HOLD_SWEEP_SECONDS = 2
+
+# Static files straight from the finders: no collectstatic needed outside production.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = None
