@@ -169,3 +169,40 @@ class EndConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"end of {self.hold} confirmed {self.confirmed_on}"
+
+
+class HoldCheck(models.Model):
+    """One IE hold check: who asked and what they were told (never what they asked about)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    hold = models.ForeignKey(
+        Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="checks"
+    )
+    answered_in_force = models.BooleanField()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"hold check at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """A message to an organisation about one of its holds (override steps, end of a hold)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="notifications"
+    )
+    hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.organisation_id}"

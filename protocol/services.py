@@ -9,18 +9,20 @@ stays as it was (in force if it was) and the error is raised for the caller to r
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from config.errors import ConflictError
 from victims.models import Victim
 
-from .models import Hold, HoldDecision
+from .models import EndConfirmation, Hold, HoldDecision, Notification, Override
 from .policy import current_policy
-from .rules import Decision, evaluate
+from .rules import Decision, evaluate, values
 from .snapshot import Snapshot, facts_as_record, snapshots_for
 
 logger = logging.getLogger(__name__)
@@ -251,3 +253,168 @@ def enqueue_reevaluation(victim_id: UUID, trigger: str) -> None:
             victim_id,
             exc_info=True,
         )
+
+
+# --- Overrides, end confirmations and notifications ---------------------------------------
+
+
+def _interested_organisations(hold: Hold):
+    """The referring forces and the support organisations engaged with the victim."""
+    from accounts.models import Organisation
+
+    return Organisation.objects.filter(
+        Q(cases__victim_id=hold.victim_id) | Q(support_engagements__victim_id=hold.victim_id)
+    ).distinct()
+
+
+def notify(*, hold: Hold, kind: str, message: str) -> None:
+    """Tell the referring force and the support organisation about a step on their hold."""
+    Notification.objects.bulk_create(
+        Notification(organisation=organisation, hold=hold, kind=kind, message=message)
+        for organisation in _interested_organisations(hold)
+    )
+
+
+def _check_expiry(expires_on: date | None) -> None:
+    if expires_on is None:
+        return
+    errors: dict[str, list[str]] = {}
+    if expires_on <= today():
+        errors["expires_on"] = ["Give a date after today."]
+    limit = current_policy().override_max_days
+    if expires_on > today() + timedelta(days=limit):
+        errors["expires_on"] = [f"An override lasts at most {limit} days: give an earlier date."]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def override_request(
+    *, by, hold_reference: str, category: str, justification: str, expires_on: date | None
+) -> Override:
+    """An IE senior asks for a public-protection override of a hold in force."""
+    hold = Hold.objects.select_for_update().filter(reference=hold_reference).first()
+    if hold is None:
+        raise ValidationError({"hold_reference": "No hold has this reference."})
+    if category not in values.OVERRIDE_CATEGORIES:
+        raise ValidationError(
+            {"category": [f"Choose one of: {', '.join(values.OVERRIDE_CATEGORIES)}."]}
+        )
+    if not justification or not justification.strip():
+        raise ValidationError({"justification": ["Explain why the override is needed."]})
+    _check_expiry(expires_on)
+    if not hold.in_force:
+        raise ConflictError("This hold is not in force: there is nothing to override.")
+    if hold.overrides.filter(status__in=("requested", "approved")).exists():
+        raise ConflictError("This hold already has an override requested or approved.")
+    override = Override.objects.create(
+        hold=hold,
+        category=category,
+        justification=justification.strip(),
+        expires_on=expires_on,
+        requested_by=by,
+    )
+    notify(
+        hold=hold,
+        kind="override_requested",
+        message=f"A public-protection override ({category}) was requested for hold "
+        f"{hold.reference}. You may be consulted before it is decided.",
+    )
+    return override
+
+
+def _decidable(override_id, by) -> Override:
+    override = Override.objects.select_for_update().select_related("hold").get(pk=override_id)
+    if override.status != "requested":
+        raise ConflictError(f"This override is {override.status}: it can no longer be decided.")
+    if override.requested_by_id == by.pk:
+        raise PermissionDenied("You requested this override: another IE senior must decide it.")
+    return override
+
+
+@transaction.atomic
+def override_approve(*, override_id, by, note: str = "") -> Override:
+    """Another IE senior approves the override; the hold is re-evaluated at once."""
+    override = _decidable(override_id, by)
+    override.status = "approved"
+    override.decided_by = by
+    override.decided_at = timezone.now()
+    override.approved_on = today()
+    override.decision_note = note
+    override.save()
+    facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
+    hold_reevaluate(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
+    notify(
+        hold=override.hold,
+        kind="override_approved",
+        message=f"A public-protection override of hold {override.hold.reference} was approved.",
+    )
+    return override
+
+
+@transaction.atomic
+def override_reject(*, override_id, by, note: str = "") -> Override:
+    """Another IE senior rejects the override request; the hold is unchanged."""
+    override = _decidable(override_id, by)
+    override.status = "rejected"
+    override.decided_by = by
+    override.decided_at = timezone.now()
+    override.decision_note = note
+    override.save()
+    notify(
+        hold=override.hold,
+        kind="override_rejected",
+        message=f"The override requested for hold {override.hold.reference} was rejected.",
+    )
+    return override
+
+
+@transaction.atomic
+def override_revoke(*, override_id, by, note: str = "") -> Override:
+    """End an approved override: the hold returns to what the rules say."""
+    override = Override.objects.select_for_update().select_related("hold").get(pk=override_id)
+    if override.status != "approved":
+        raise ConflictError(
+            f"Only an approved override can be revoked; this one is {override.status}."
+        )
+    override.status = "revoked"
+    override.revoked_by = by
+    override.revoked_at = timezone.now()
+    override.revocation_note = note
+    override.save()
+    facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
+    hold_reevaluate(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
+    notify(
+        hold=override.hold,
+        kind="override_revoked",
+        message=f"The override of hold {override.hold.reference} was revoked: the hold is "
+        "back to what the rules say.",
+    )
+    return override
+
+
+@transaction.atomic
+def end_confirm(*, hold_reference: str, by, reason: str) -> Hold:
+    """An IE senior confirms the end of a hold that is `review_due` (409 otherwise)."""
+    if reason not in values.END_REASONS:
+        raise ValidationError({"reason": [f"Choose one of: {', '.join(values.END_REASONS)}."]})
+    hold = Hold.objects.select_for_update().filter(reference=hold_reference).first()
+    if hold is None:
+        raise Hold.DoesNotExist
+    # Decide on the facts as they are now, not on a stored decision that may lag them.
+    hold_reevaluate(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
+    hold.refresh_from_db()
+    if hold.status != "review_due":
+        raise ConflictError(
+            f"This hold is {hold.status}: only a hold that is due for review can be ended."
+        )
+    EndConfirmation.objects.create(hold=hold, confirmed_on=today(), reason=reason, confirmed_by=by)
+    facts_changed(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
+    hold_reevaluate(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
+    hold.refresh_from_db()
+    notify(
+        hold=hold,
+        kind="hold_ended",
+        message=f"The end of hold {hold.reference} was confirmed ({reason}).",
+    )
+    return hold

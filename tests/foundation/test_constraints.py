@@ -83,6 +83,9 @@ def test_access_log_refuses_update_and_delete(officer):
         "UPDATE accounts_accessevent SET outcome = 'denied' WHERE id = %s",
         "DELETE FROM accounts_accessevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [event.pk])

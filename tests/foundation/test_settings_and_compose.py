@@ -101,7 +101,7 @@ def test_compose_environment_names_only_variables_the_settings_read():
     worker_command = compose["services"]["worker"]["command"]
     queue = worker_command[worker_command.index("--queues") + 1]
     assert queue == "casework"
-    assert "casework" == _default_queue()
+    assert _default_queue() == "casework"
     assert settings.CELERY_TASK_ACKS_LATE is True
 
 

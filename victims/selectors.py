@@ -1,0 +1,43 @@
+"""Reads of victims, scoped to the caller: what a caller may not see does not exist for them."""
+
+from django.db.models import QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from accounts.roles import POLICE_ROLES, Role
+
+from .models import Application, Disclosure, Victim
+
+VICTIM_ROLES = (*POLICE_ROLES, Role.SUPPORT_ADVISER)
+
+
+def victim_list(*, user) -> QuerySet[Victim]:
+    """Police: victims of their force's cases. Advisers: victims referred to their organisation.
+    Everyone else: none (administrators included)."""
+    if not user.is_authenticated or not user.has_role(*VICTIM_ROLES):
+        return Victim.objects.none()
+    return get_objects_for_user(
+        user,
+        "victims.view_victim",
+        klass=Victim,
+        accept_global_perms=False,
+        with_superuser=False,
+    )
+
+
+def victim_get(*, user, victim_id) -> Victim:
+    """One victim the caller may see; `Victim.DoesNotExist` (a 404) otherwise."""
+    return victim_list(user=user).get(pk=victim_id)
+
+
+def application_get(*, user, application_id) -> Application:
+    """An application of a victim referred to the adviser's organisation."""
+    if not user.has_role(Role.SUPPORT_ADVISER):
+        raise Application.DoesNotExist
+    return Application.objects.select_related("victim").get(
+        pk=application_id, victim__in=victim_list(user=user)
+    )
+
+
+def disclosure_list(*, victim: Victim) -> QuerySet[Disclosure]:
+    """Every disclosure of this victim's data, newest first (caller already scoped)."""
+    return victim.disclosures.select_related("organisation").order_by("-at")
