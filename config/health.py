@@ -7,7 +7,12 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
-WORKER_HEARTBEAT_KEY = "casework:worker-heartbeat"
+
+def worker_heartbeat_key() -> str:
+    """Per queue, so a worker only vouches for the queue it consumes."""
+    return f"casework:worker-heartbeat:{settings.CELERY_TASK_DEFAULT_QUEUE}"
+
+
 WORKER_HEARTBEAT_MAX_AGE = 120  # seconds; beat sends one every 30
 
 
@@ -28,7 +33,7 @@ def healthz(request):
         client = _redis_client()
         client.ping()
         report["redis"] = "ok"
-        beat = client.get(WORKER_HEARTBEAT_KEY)
+        beat = client.get(worker_heartbeat_key())
         fresh = beat is not None and time.time() - float(beat) < WORKER_HEARTBEAT_MAX_AGE
         report["worker"] = "ok" if fresh else "down"
     except Exception:

@@ -9,7 +9,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 
-from config.health import WORKER_HEARTBEAT_KEY
+from config.health import worker_heartbeat_key
 
 from . import services
 from .models import Hold
@@ -67,7 +67,7 @@ def sweep_holds() -> dict[str, int]:
 
 def _beat() -> None:
     client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    client.set(WORKER_HEARTBEAT_KEY, str(time.time()), ex=600)
+    client.set(worker_heartbeat_key(), str(time.time()), ex=600)
 
 
 @shared_task(name="protocol.tasks.heartbeat")

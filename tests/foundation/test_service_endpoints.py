@@ -4,7 +4,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from config.health import WORKER_HEARTBEAT_KEY
+from config.health import worker_heartbeat_key
 
 pytestmark = pytest.mark.django_db
 
@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 def heartbeat_key(settings):
     """A heartbeat key of this test's own, so nothing else running sees or writes it."""
     client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete(WORKER_HEARTBEAT_KEY)
+    client.delete(worker_heartbeat_key())
     yield client
-    client.delete(WORKER_HEARTBEAT_KEY)
+    client.delete(worker_heartbeat_key())
 
 
 def test_healthz_names_the_worker_when_no_worker_has_reported(client, heartbeat_key):
@@ -25,7 +25,7 @@ def test_healthz_names_the_worker_when_no_worker_has_reported(client, heartbeat_
 
 
 def test_healthz_is_ok_when_database_redis_and_worker_are(client, heartbeat_key):
-    heartbeat_key.set(WORKER_HEARTBEAT_KEY, str(time.time()))
+    heartbeat_key.set(worker_heartbeat_key(), str(time.time()))
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "redis": "ok", "worker": "ok"}

@@ -28,9 +28,14 @@ PAST, FUTURE = -500, 400
 examples = settings(max_examples=200, deadline=None, database=None)
 
 
+def known_day(lowest: int = PAST, highest: int = FUTURE) -> st.SearchStrategy[date]:
+    """A date around ON."""
+    return st.integers(lowest, highest).map(lambda n: ON + timedelta(days=n))
+
+
 def day(lowest: int = PAST, highest: int = FUTURE) -> st.SearchStrategy[date | None]:
     """A date around ON, or a missing one."""
-    return st.none() | st.integers(lowest, highest).map(lambda n: ON + timedelta(days=n))
+    return st.none() | known_day(lowest, highest)
 
 
 def value(known: tuple[str, ...]) -> st.SearchStrategy[str | None]:
@@ -254,18 +259,27 @@ def test_never_ended_without_an_end_confirmation(
 
 def concluded_cases() -> st.SearchStrategy[CaseFacts]:
     """Victims' cases whose proceedings concluded well before ON."""
+    long_ago = known_day(-500, -200)
     return st.builds(
         CaseFacts,
         role=st.just("victim"),
         referred_on=day(-600, -300),
-        investigation_status=st.sampled_from(("no_further_action", "charged")),
-        closed_on=day(-500, -150),
+        investigation_status=st.just("charged"),
+        closed_on=long_ago,
         outcome_code=st.none(),
-        prosecution_status=st.sampled_from(
-            ("none", "acquitted", "sentenced", "no_charge", "discontinued")
-        ),
+        prosecution_status=st.sampled_from(("acquitted", "sentenced", "no_charge", "discontinued")),
         court=st.sampled_from(values.COURTS),
-        concluded_on=day(-500, -150),
+        concluded_on=long_ago,
+    ) | st.builds(
+        CaseFacts,
+        role=st.just("victim"),
+        referred_on=day(-600, -300),
+        investigation_status=st.just("no_further_action"),
+        closed_on=long_ago,
+        outcome_code=st.none(),
+        prosecution_status=st.sampled_from(("none", None)),
+        court=st.none(),
+        concluded_on=st.none(),
     )
 
 
@@ -273,13 +287,45 @@ def concluded_cases() -> st.SearchStrategy[CaseFacts]:
 # confirmed recently. Every date is no later than ON.
 likely_ended = st.builds(
     Facts,
-    cases=st.lists(st.one_of(concluded_cases(), cases(0)), min_size=1, max_size=2).map(tuple),
-    support=st.lists(engagements(0), max_size=1).map(tuple),
-    applications=st.lists(applications(0), max_size=1).map(tuple),
-    override=st.none(),
+    cases=st.lists(concluded_cases(), min_size=1, max_size=2).map(tuple),
+    support=st.lists(
+        st.builds(
+            SupportFacts,
+            status=st.sampled_from(("closed", "disengaged")),
+            started_on=day(-600, -400),
+            last_contact_on=day(-500, -300),
+            closed_on=known_day(-400, -200),
+        ),
+        max_size=1,
+    ).map(tuple),
+    applications=st.lists(
+        st.builds(
+            ApplicationFacts,
+            route=st.sampled_from(values.APPLICATION_ROUTES[:2]),
+            status=st.sampled_from(("refused", "withdrawn", "invalid", "challenge_dismissed")),
+            submitted_on=day(-600, -400),
+            decided_on=known_day(-400, -200),
+            leave_expires_on=st.none(),
+        )
+        | st.builds(
+            ApplicationFacts,
+            route=st.just("nrm"),
+            status=st.sampled_from(("rg_negative", "cg_negative", "cg_positive")),
+            submitted_on=day(-600, -400),
+            decided_on=known_day(-400, -200),
+            leave_expires_on=st.none(),
+        ),
+        max_size=1,
+    ).map(tuple),
+    override=st.none() | st.builds(
+        OverrideFacts,
+        status=value(values.OVERRIDE_STATUSES),
+        approved_on=day(-600, -200),
+        expires_on=day(),
+    ),
     end_confirmation=st.builds(
         EndConfirmationFacts,
-        confirmed_on=day(-60, 0),
+        confirmed_on=day(-30, 0),
         reason=st.sampled_from(values.END_CONFIRMATION_REASONS),
     ),
 )
