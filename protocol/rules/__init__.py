@@ -26,7 +26,14 @@ from .parsing import (
     parse_scenarios,
     scenario_results,
 )
-from .policy import DEFAULT_POLICY, SETTINGS, AppealWindowDays, Policy, PolicyError
+from .policy import (
+    DEFAULT_POLICY,
+    SETTINGS,
+    AppealWindowDays,
+    FrozenMapping,
+    Policy,
+    PolicyError,
+)
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -42,6 +49,7 @@ __all__ = [
     "EndConfirmationFacts",
     "Facts",
     "FactsFormatError",
+    "FrozenMapping",
     "OverrideFacts",
     "Policy",
     "PolicyError",

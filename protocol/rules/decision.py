@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,8 +22,8 @@ class Decision:
     flags: tuple[str, ...]
     explanation: tuple[str, ...]
     ruleset: str
-    # The policy values the decision was made under (a read-only mapping).
-    policy: Mapping[str, Any] = field(hash=False)
+    # The policy values the decision was made under (a read-only `FrozenMapping`).
+    policy: Mapping[str, Any]
     # The first date after the evaluation date on which the same facts could decide otherwise
     # (a window closing, grace ending, an override lapsing); `None` when nothing can change.
     reevaluate_on: date | None = None

@@ -516,6 +516,10 @@ APPLICATION_RULES: Mapping[str, ApplicationRule] = MappingProxyType(
 # --- The lapse date and the override -----------------------------------------------------------
 
 
+def _first(pair: tuple[date, Reading]) -> date:
+    return pair[0]
+
+
 def lapse_date(
     readings: list[Reading], counted: list[tuple[str, CaseFacts]], policy: Policy
 ) -> tuple[date | None, str]:
@@ -526,24 +530,23 @@ def lapse_date(
     Returns the lapse date (NEVER while an open-ended ground holds, None when there is none)
     and the fact that gave it, in words.
     """
-    justice: Reading | None = None
-    regularisation: Reading | None = None
+    # The latest last day of each limb, with the fact that gave it.
+    latest: dict[str, tuple[date, Reading]] = {}
     for reading in readings:
         last_day = reading.last_day
         if last_day is None:
             continue
-        if reading.limb == JUSTICE:
-            if justice is None or last_day > justice.last_day:  # type: ignore[operator]
-                justice = reading
-        elif regularisation is None or last_day > regularisation.last_day:  # type: ignore[operator]
-            regularisation = reading
+        best = latest.get(reading.limb)
+        if best is None or last_day > best[0]:
+            latest[reading.limb] = (last_day, reading)
+    justice = latest.get(JUSTICE)
+    regularisation = latest.get(REGULARISATION)
     if policy.limbs == "any" or (justice is not None and regularisation is not None):
-        held = [reading for reading in (justice, regularisation) if reading is not None]
+        held = [limb for limb in (justice, regularisation) if limb is not None]
         if not held:
             return None, "neither limb ever held"
-        pick = max if policy.limbs == "any" else min
-        chosen = pick(held, key=lambda reading: reading.last_day)  # type: ignore[arg-type,return-value]
-        return chosen.last_day, f"{chosen.rule} {chosen.fact}"
+        chosen_day, chosen = (max if policy.limbs == "any" else min)(held, key=_first)
+        return chosen_day, f"{chosen.rule} {chosen.fact}"
     never_held = "criminal-justice" if justice is None else "regularisation"
     referrals = [case.referred_on for _, case in counted if case.referred_on is not None]
     if not referrals:
@@ -641,10 +644,9 @@ def regularised(state: State) -> Finding | None:
     ]
     if not grants:
         return None
-    settled = any(application.leave_expires_on is None for _, application in grants)
-    protected_until = (
-        None if settled else max(application.leave_expires_on for _, application in grants)  # type: ignore[type-var]
-    )
+    leaves = [application.leave_expires_on for _, application in grants]
+    # "empty if any granted leave is settled, otherwise the latest leave_expires_on"
+    protected_until = None if None in leaves else max(day for day in leaves if day is not None)
     described = "; ".join(
         f"{name} ({application.route}) granted, "
         + (
@@ -744,6 +746,17 @@ STATUS_RULES: Mapping[str, Callable[[State], Finding | None]] = MappingProxyType
     }
 )
 
+
+def decide_status(state: State) -> Finding:
+    """PROTOCOL.md "Status": "Evaluate in this order; the first that applies is the
+    status"."""
+    for status_rule in STATUS_RULES.values():
+        finding = status_rule(state)
+        if finding is not None:
+            return finding
+    raise AssertionError("unreachable: H13 review_due applies otherwise")
+
+
 RULES: Mapping[str, Callable[..., object]] = MappingProxyType(
     {
         "H0": counted_cases,
@@ -767,12 +780,23 @@ def evaluate(facts: Facts, on: date, policy: Policy = DEFAULT_POLICY) -> Decisio
         raise TypeError(f"evaluate() needs a date for `on`, got {type(on).__name__}")
     counted, role_notes, witnesses_left_out = counted_cases(facts, policy)
     if not counted:
-        state = State(facts, on, policy, counted, witnesses_left_out, [], (), frozenset(),
-                      None, "", None)  # fmt: skip
-        finding = not_covered(state)
-        assert finding is not None
+        state = State(
+            facts=facts,
+            on=on,
+            policy=policy,
+            counted=counted,
+            witnesses_left_out=witnesses_left_out,
+            applications=[],
+            grounds=(),
+            limbs_held=frozenset(),
+            lapse=None,
+            lapse_fact="",
+            override_last_day=None,
+        )
+        # "grounds, flags and protected_until are then empty"; nothing can change by date.
+        line = decide_status(state).line
         return Decision(
-            "not_covered", False, (), None, (), (finding.line,), RULESET_VERSION, policy.values()
+            "not_covered", False, (), None, (), (line,), RULESET_VERSION, policy.values()
         )
 
     readings: list[Reading] = []
@@ -795,7 +819,7 @@ def evaluate(facts: Facts, on: date, policy: Policy = DEFAULT_POLICY) -> Decisio
             readings.extend(application_rule(application, name, on, policy))
 
     holding = [reading for reading in readings if reading.ground is not None]
-    grounds = tuple(sorted({reading.ground for reading in holding}))  # type: ignore[misc]
+    grounds = tuple(sorted({reading.ground for reading in holding if reading.ground is not None}))
     lapse, lapse_fact = lapse_date(readings, counted, policy)
     last_in_force = override_last_day(facts, policy)
     state = State(
@@ -811,12 +835,7 @@ def evaluate(facts: Facts, on: date, policy: Policy = DEFAULT_POLICY) -> Decisio
         lapse_fact,
         last_in_force,
     )
-    finding: Finding | None = None
-    for status_rule in STATUS_RULES.values():
-        finding = status_rule(state)
-        if finding is not None:
-            break
-    assert finding is not None  # H13 always applies
+    finding = decide_status(state)
 
     explanation = [finding.line, *role_notes]
     for reading in holding:
@@ -831,10 +850,10 @@ def evaluate(facts: Facts, on: date, policy: Policy = DEFAULT_POLICY) -> Decisio
         flags.append("data_incomplete")
     overdue = False
     for name, engagement in engagements:
-        line = support_contact_overdue(engagement, name, on, policy)
-        if line is not None:
+        overdue_line = support_contact_overdue(engagement, name, on, policy)
+        if overdue_line is not None:
             overdue = True
-            explanation.append(line)
+            explanation.append(overdue_line)
     if overdue:
         flags.append("support_contact_overdue")
     if finding.status == "overridden" and last_in_force is not None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from types import MappingProxyType
 from typing import Any
 
 LIMBS_VALUES: tuple[str, ...] = ("any", "all")
@@ -15,6 +14,38 @@ MAX_DAYS = 36_525
 
 class PolicyError(ValueError):
     """A policy setting that is unknown, of the wrong type or out of range."""
+
+
+class FrozenMapping(Mapping[str, Any]):
+    """A read-only, hashable, picklable mapping (the policy values a decision records)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data.items()))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._data!r})"
+
+    def __reduce__(self) -> tuple[type[FrozenMapping], tuple[dict[str, Any]]]:
+        return (FrozenMapping, (self._data,))
 
 
 def _check_days(name: str, value: object) -> int:
@@ -90,8 +121,8 @@ class Policy:
     support_stale_days: int = 180
     override_max_days: int = 90
     # The values as a read-only mapping, built once: every decision records them.
-    _values: Mapping[str, Any] = field(
-        init=False, repr=False, compare=False, hash=False, default=MappingProxyType({})
+    _values: FrozenMapping = field(
+        init=False, repr=False, compare=False, hash=False, default=FrozenMapping({})
     )
 
     def __post_init__(self) -> None:
@@ -109,8 +140,8 @@ class Policy:
                 self, "appeal_window_days", AppealWindowDays.from_mapping(self.appeal_window_days)
             )
         values = {name: getattr(self, name) for name in SETTINGS}
-        values["appeal_window_days"] = MappingProxyType(self.appeal_window_days.as_dict())
-        object.__setattr__(self, "_values", MappingProxyType(values))
+        values["appeal_window_days"] = FrozenMapping(self.appeal_window_days.as_dict())
+        object.__setattr__(self, "_values", FrozenMapping(values))
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, object] | None) -> Policy:
@@ -132,12 +163,13 @@ class Policy:
                 f"unknown policy setting(s): {', '.join(unknown)} "
                 f"(known settings: {', '.join(SETTINGS)})"
             )
-        values = dict(settings)
+        values: dict[str, Any] = dict(settings)
         if "appeal_window_days" in values:
             values["appeal_window_days"] = AppealWindowDays.from_mapping(
                 values["appeal_window_days"]
             )
-        return cls(**values)  # type: ignore[arg-type]
+        # The types are checked by __post_init__, which names the setting.
+        return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
         """Every setting, JSON-able (`appeal_window_days` as `{"crown": n, "magistrates": m}`)."""
@@ -145,7 +177,7 @@ class Policy:
         values["appeal_window_days"] = self.appeal_window_days.as_dict()
         return values
 
-    def values(self) -> Mapping[str, Any]:
+    def values(self) -> FrozenMapping:
         """Every setting as a read-only mapping (shared, built once per policy)."""
         return self._values
 

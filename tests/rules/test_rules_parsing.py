@@ -212,18 +212,44 @@ def test_scenario_results_of_nothing() -> None:
         pytest.param({"name": "x"}, r"must hold a list of items, got an object", id="not a list"),
         pytest.param("[]", r"must hold a list", id="a string"),
         pytest.param([ITEM, 3], r"item 1: must be an object, got a number", id="item a number"),
-        pytest.param([{**ITEM, "facts": None}], r"item 0 \('one'\): facts must be an object", id="facts null"),
-        pytest.param([{"name": "two", "on": "2026-11-24"}], r"item 0 \('two'\): no 'facts'", id="no facts"),
+        pytest.param(
+            [{**ITEM, "facts": None}], r"item 0 \('one'\): facts must be an object", id="facts null"
+        ),
+        pytest.param(
+            [{"name": "two", "on": "2026-11-24"}], r"item 0 \('two'\): no 'facts'", id="no facts"
+        ),
         pytest.param([{"name": "two", "facts": {}}], r"item 0 \('two'\): no 'on' date", id="no on"),
-        pytest.param([{**ITEM, "on": "24 Nov 2026"}], r"item 0 \('one'\): on must be an ISO 8601 date", id="bad on"),
-        pytest.param([{**ITEM, "on": None}], r"item 0 \('one'\): 'on' must be an ISO 8601 date", id="null on"),
-        pytest.param([ITEM, {**ITEM, "name": "bad", "facts": {"cases": [{"referred_on": "x"}]}}], r"item 1 \('bad'\): facts\.cases\[0\]\.referred_on", id="bad fact date"),
-        pytest.param([{**ITEM, "policy": {"limbs": "both"}}], r"item 0 \('one'\): policy: .*limbs", id="bad policy"),
-        pytest.param([{**ITEM, "policy": {"appeal_window_days": {"crown": 1}}}], r"item 0 \('one'\): policy: .*magistrates", id="partial appeal"),
+        pytest.param(
+            [{**ITEM, "on": "24 Nov 2026"}],
+            r"item 0 \('one'\): on must be an ISO 8601 date",
+            id="bad on",
+        ),
+        pytest.param(
+            [{**ITEM, "on": None}], r"item 0 \('one'\): 'on' must be an ISO 8601 date", id="null on"
+        ),
+        pytest.param(
+            [ITEM, {**ITEM, "name": "bad", "facts": {"cases": [{"referred_on": "x"}]}}],
+            r"item 1 \('bad'\): facts\.cases\[0\]\.referred_on",
+            id="bad fact date",
+        ),
+        pytest.param(
+            [{**ITEM, "policy": {"limbs": "both"}}],
+            r"item 0 \('one'\): policy: .*limbs",
+            id="bad policy",
+        ),
+        pytest.param(
+            [{**ITEM, "policy": {"appeal_window_days": {"crown": 1}}}],
+            r"item 0 \('one'\): policy: .*magistrates",
+            id="partial appeal",
+        ),
         pytest.param([{**ITEM, "name": 5}], r"item 0: name must be a string", id="name a number"),
-        pytest.param([{**ITEM, "expect": []}], r"item 0 \('one'\): expect must be an object", id="expect a list"),
+        pytest.param(
+            [{**ITEM, "expect": []}],
+            r"item 0 \('one'\): expect must be an object",
+            id="expect a list",
+        ),
     ],
-)  # fmt: skip
+)
 def test_broken_items_are_named(items: Any, message: str) -> None:
     with pytest.raises(FactsFormatError, match=message):
         scenario_results(items)

@@ -72,7 +72,9 @@ def test_policy_is_frozen_and_hashable() -> None:
 
 
 def test_round_trip_through_as_dict() -> None:
-    policy = Policy.from_mapping({"limbs": "all", "appeal_window_days": {"crown": 1, "magistrates": 2}})
+    policy = Policy.from_mapping(
+        {"limbs": "all", "appeal_window_days": {"crown": 1, "magistrates": 2}}
+    )
     assert Policy.from_mapping(policy.as_dict()) == policy
 
 
@@ -82,7 +84,7 @@ def test_constructor_accepts_a_mapping_for_appeal_windows() -> None:
 
 
 @pytest.mark.parametrize(
-    ("settings", "names"),
+    ("overrides", "names"),
     [
         pytest.param({"grace_period": 28}, "grace_period", id="unknown setting"),
         pytest.param({"limbs": "both"}, "limbs", id="bad limbs"),
@@ -96,8 +98,12 @@ def test_constructor_accepts_a_mapping_for_appeal_windows() -> None:
         pytest.param({"grace_days": True}, "grace_days", id="days as a boolean"),
         pytest.param({"grace_days": None}, "grace_days", id="days null"),
         pytest.param({"vrr_window_days": -90}, "vrr_window_days", id="negative vrr"),
-        pytest.param({"challenge_window_days": -1}, "challenge_window_days", id="negative challenge"),
-        pytest.param({"nrm_reconsideration_days": -1}, "nrm_reconsideration_days", id="negative nrm"),
+        pytest.param(
+            {"challenge_window_days": -1}, "challenge_window_days", id="negative challenge"
+        ),
+        pytest.param(
+            {"nrm_reconsideration_days": -1}, "nrm_reconsideration_days", id="negative nrm"
+        ),
         pytest.param({"nrm_move_on_days": [45]}, "nrm_move_on_days", id="days a list"),
         pytest.param({"support_review_days": -1}, "support_review_days", id="negative review"),
         pytest.param({"support_stale_days": 10**9}, "support_stale_days", id="absurdly long"),
@@ -121,9 +127,9 @@ def test_constructor_accepts_a_mapping_for_appeal_windows() -> None:
         ),
     ],
 )
-def test_bad_settings_are_refused_naming_the_setting(settings: dict[str, Any], names: str) -> None:
+def test_bad_settings_are_refused_naming_the_setting(overrides: dict[str, Any], names: str) -> None:
     with pytest.raises(PolicyError, match=names.replace(".", r"\.")):
-        Policy.from_mapping(settings)
+        Policy.from_mapping(overrides)
 
 
 def test_policy_error_is_a_value_error() -> None:

@@ -4,8 +4,14 @@ Every row evaluates one set of facts on ON (2026-11-24) and checks the decision 
 names. Dates are written as offsets from ON: `d(-90)` is 90 days before it.
 """
 
+# The tables keep one row to a line (`fmt: skip`), so they read as tables.
+# ruff: noqa: E501
+
 from __future__ import annotations
 
+import copy
+import dataclasses
+import pickle
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -36,12 +42,17 @@ def d(offset: int) -> date:
     return ON + timedelta(days=offset)
 
 
+REFERRED = d(-120)
+STARTED = d(-200)
+APPROVED = d(-10)
+
+
 def case(
     investigation: str | None = "reported",
     prosecution: str | None = "none",
     *,
     role: str | None = "victim",
-    referred_on: date | None = d(-120),
+    referred_on: date | None = REFERRED,
     closed_on: date | None = None,
     court: str | None = None,
     concluded_on: date | None = None,
@@ -67,7 +78,7 @@ OLD = case("no_further_action", closed_on=d(-1000), referred_on=d(-1100))
 def support(
     status: str | None = "engaged",
     *,
-    started_on: date | None = d(-200),
+    started_on: date | None = STARTED,
     last_contact_on: date | None = None,
     closed_on: date | None = None,
 ) -> SupportFacts:
@@ -85,7 +96,7 @@ def application(
 
 
 def override(
-    status: str = "approved", approved_on: date | None = d(-10), expires_on: date | None = None
+    status: str = "approved", approved_on: date | None = APPROVED, expires_on: date | None = None
 ) -> OverrideFacts:
     return OverrideFacts(status, approved_on, expires_on)
 
@@ -162,7 +173,7 @@ def review_due(*grounds: str, flags: tuple[str, ...] = ()) -> dict:
 INCOMPLETE = ("data_incomplete",)
 
 
-def row(the_facts: Facts, expected: dict, id: str, **policy: Any) -> Any:
+def row(the_facts: Facts, expected: object, id: str, **policy: Any) -> Any:
     return pytest.param(the_facts, policy, expected, id=id)
 
 
@@ -433,7 +444,7 @@ def test_reevaluate_on_is_a_real_change_for_windows_and_grace() -> None:
     assert after_grace.reevaluate_on is None
 
 
-# --- The decision itself ---------------------------------------------------------------------------
+# --- The decision itself ------------------------------------------------------------------------
 
 
 def test_decision_records_ruleset_and_policy() -> None:
@@ -548,3 +559,14 @@ def test_values_cover_every_code_with_a_label() -> None:
         ("magistrates", "Magistrates' court"),
         ("crown", "Crown Court"),
     )
+
+
+def test_decisions_and_policies_pickle_and_copy() -> None:
+    decision = decide(facts(case(), support=(support(),)), limbs="all")
+    assert pickle.loads(pickle.dumps(decision)) == decision
+    assert copy.deepcopy(decision) == decision
+    assert dataclasses.asdict(decision)["policy"]["limbs"] == "all"
+    policy = Policy(grace_days=3)
+    assert pickle.loads(pickle.dumps(policy)).values() == policy.values()
+    with pytest.raises(TypeError):
+        decision.policy["limbs"] = "any"  # type: ignore[index]
