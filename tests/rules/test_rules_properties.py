@@ -251,7 +251,7 @@ def test_never_ended_without_an_end_confirmation(facts: Facts, offset: int, poli
 
 def concluded_cases() -> st.SearchStrategy[CaseFacts]:
     """Victims' cases whose proceedings concluded well before ON."""
-    long_ago = known_day(-500, -200)
+    long_ago = known_day(-500, -300)
     return st.builds(
         CaseFacts,
         role=st.just("victim"),
@@ -286,7 +286,7 @@ likely_ended = st.builds(
             status=st.sampled_from(("closed", "disengaged")),
             started_on=day(-600, -400),
             last_contact_on=day(-500, -300),
-            closed_on=known_day(-400, -200),
+            closed_on=known_day(-400, -300),
         ),
         max_size=1,
     ).map(tuple),
@@ -296,7 +296,7 @@ likely_ended = st.builds(
             route=st.sampled_from(values.APPLICATION_ROUTES[:2]),
             status=st.sampled_from(("refused", "withdrawn", "invalid", "challenge_dismissed")),
             submitted_on=day(-600, -400),
-            decided_on=known_day(-400, -200),
+            decided_on=known_day(-400, -300),
             leave_expires_on=st.none(),
         )
         | st.builds(
@@ -304,7 +304,7 @@ likely_ended = st.builds(
             route=st.just("nrm"),
             status=st.sampled_from(("rg_negative", "cg_negative", "cg_positive")),
             submitted_on=day(-600, -400),
-            decided_on=known_day(-400, -200),
+            decided_on=known_day(-400, -300),
             leave_expires_on=st.none(),
         ),
         max_size=1,
@@ -318,7 +318,7 @@ likely_ended = st.builds(
     ),
     end_confirmation=st.builds(
         EndConfirmationFacts,
-        confirmed_on=day(-30, 0),
+        confirmed_on=known_day(-20, 0),
         reason=st.sampled_from(values.END_CONFIRMATION_REASONS),
     ),
 )

@@ -312,8 +312,13 @@ REGULARISATION_ROWS = [
 
 # --- H8–H14 ------------------------------------------------------------------------------------
 
-NOT_COVERED = {"status": "not_covered", "grounds": [], "protected_until": None, "flags": []}
-OVERRIDDEN = {"status": "overridden", "in_force": False, "protected_until": None}
+NOT_COVERED: dict[str, Any] = {
+    "status": "not_covered",
+    "grounds": [],
+    "protected_until": None,
+    "flags": [],
+}
+OVERRIDDEN: dict[str, Any] = {"status": "overridden", "in_force": False, "protected_until": None}
 
 STATUS_ROWS = [
     # H8
