@@ -87,13 +87,6 @@ def hold_check(
         in_force = [hold for hold in holds if hold.in_force]
         chosen = max(in_force, key=lambda h: h.protected_until or _NEVER, default=None)
         check = HoldCheck.objects.create(by=user, hold=chosen, answered_in_force=bool(chosen))
-        record_access(
-            user=user,
-            action="hold_check",
-            object_type="hold_check",
-            object_id=str(check.pk),
-            request=request,
-        )
         organisation = user.organisation
         for hold in holds:
             Disclosure.objects.create(
@@ -106,16 +99,25 @@ def hold_check(
                 ),
                 by=user,
             )
-        if chosen is None:
-            return HoldCheckAnswer(check.pk, False, None, None, None)
-        force = _referring_force(chosen)
-        return HoldCheckAnswer(
-            check_id=check.pk,
-            in_force=True,
-            hold_reference=chosen.reference,
-            protected_until=chosen.protected_until,
-            contact=({"organisation": force.name, **force.contact} if force is not None else None),
+        answer = HoldCheckAnswer(check.pk, False, None, None, None)
+        if chosen is not None:
+            force = _referring_force(chosen)
+            answer = HoldCheckAnswer(
+                check_id=check.pk,
+                in_force=True,
+                hold_reference=chosen.reference,
+                protected_until=chosen.protected_until,
+                contact=({"organisation": force.name, **force.contact} if force else None),
+            )
+        # Last, so the audit chain's lock is held only for the commit that follows.
+        record_access(
+            user=user,
+            action="hold_check",
+            object_type="hold_check",
+            object_id=str(check.pk),
+            request=request,
         )
+        return answer
 
 
 def review_queue():
