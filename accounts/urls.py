@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -7,6 +6,6 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login", views.SignInView.as_view(), name="login"),
-    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout", views.SignOutView.as_view(), name="logout"),
     path("set-password/<uidb64>/<token>", views.PasswordSetView.as_view(), name="password_set"),
 ]

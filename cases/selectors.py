@@ -1,12 +1,12 @@
 """Reads of cases, scoped to the caller."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.roles import POLICE_ROLES, Role
 from victims.selectors import victim_list
 
-from .models import Case
+from .models import Case, CaseStatusChange
 
 
 def case_list(*, user) -> QuerySet[Case]:
@@ -26,6 +26,38 @@ def case_list(*, user) -> QuerySet[Case]:
 def case_get(*, user, case_id) -> Case:
     """One case the caller may see; `Case.DoesNotExist` (a 404) otherwise."""
     return case_list(user=user).select_related("victim", "force", "victim__hold").get(pk=case_id)
+
+
+def case_search(
+    *,
+    user,
+    status: str | None = None,
+    prosecution_status: str | None = None,
+    hold_status: str | None = None,
+) -> QuerySet[Case]:
+    """The caller's cases (as `case_list`), filtered by investigation status, prosecution
+    status or the victim's hold status, with what a list shows joined in (no N+1)."""
+    cases = case_list(user=user)
+    if status:
+        cases = cases.filter(investigation_status=status)
+    if prosecution_status:
+        cases = cases.filter(prosecution_status=prosecution_status)
+    if hold_status:
+        cases = cases.filter(victim__hold__status=hold_status)
+    return cases.select_related("force", "victim", "victim__hold")
+
+
+def case_detail(*, user, case_id) -> Case:
+    """One case the caller may see with its status history; `Case.DoesNotExist` otherwise.
+    (The API leaves out the narrative and the notes for advisers.)"""
+    return (
+        case_list(user=user)
+        .select_related("force", "victim", "victim__hold")
+        .prefetch_related(
+            Prefetch("status_changes", queryset=CaseStatusChange.objects.select_related("by"))
+        )
+        .get(pk=case_id)
+    )
 
 
 def can_change_case(*, user, case: Case) -> bool:

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
@@ -120,11 +120,11 @@ def referral_create(
             )
     else:
         victim_record = Victim(**{key: victim[key] for key in VICTIM_FIELDS if key in victim})
-        victim_record.full_clean()
+        _full_clean(victim_record, prefix="victim")
         victim_record.save(force_insert=True)
 
     case_record = Case(victim=victim_record, force=force, officer=officer, **case_data)
-    case_record.full_clean(exclude=["victim", "force", "officer"])
+    _full_clean(case_record, prefix="case", exclude=["victim", "force", "officer"])
     case_record.save(force_insert=True)
     for dependant in dependants or []:
         Dependant.objects.create(victim=victim_record, **dependant)
@@ -141,6 +141,19 @@ def referral_create(
         )
         hold = Hold.objects.get(victim=victim_record)
     return Referral(victim=victim_record, case=case_record, hold=hold)
+
+
+def _full_clean(record, *, prefix: str, exclude: list[str] | None = None) -> None:
+    """The model's own checks, with its fields named as in the referral (`case.crime_type`)."""
+    try:
+        record.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise ValidationError(
+            {
+                prefix if field == NON_FIELD_ERRORS else f"{prefix}.{field}": messages
+                for field, messages in error.message_dict.items()
+            }
+        ) from None
 
 
 def _validate_status_change(case: Case, after: dict[str, Any]) -> None:

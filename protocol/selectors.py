@@ -5,14 +5,16 @@ from datetime import date
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 
 from accounts.audit import record_access
 from accounts.models import Organisation
+from accounts.roles import Role
 from victims.models import Dependant, Disclosure, Victim
 from victims.normalise import home_office_reference_key, name_key
 
-from .models import Hold, HoldCheck
+from .models import Hold, HoldCheck, Override
 
 # For choosing between several matching holds: the one that protects longest wins.
 _NEVER = date.max
@@ -120,9 +122,50 @@ def hold_check(
         return answer
 
 
-def review_queue():
-    """Holds due for review, oldest first: references and dates only, no identities."""
-    return Hold.objects.filter(status="review_due").order_by("status_since", "pk")
+def _referring_force_contact() -> Subquery:
+    """The contact point of the force that referred the victim most recently, as
+    `{"organisation", "team", "phone", "email"}`: one subquery, not one query per hold."""
+    from cases.models import Case
+
+    latest = (
+        Case.objects.filter(victim_id=OuterRef("victim_id"))
+        .order_by("-referred_on", "-created_at")
+        .values(
+            contact=JSONObject(
+                organisation="force__name",
+                team="force__contact_team",
+                phone="force__contact_phone",
+                email="force__contact_email",
+            )
+        )[:1]
+    )
+    return Subquery(latest)
+
+
+def review_queue() -> QuerySet[Hold]:
+    """Holds due for review, oldest first: references and dates only, no identities.
+    Each carries `referring_contact`, the contact point of the force that referred it."""
+    return (
+        Hold.objects.filter(status="review_due")
+        .annotate(referring_contact=_referring_force_contact())
+        .order_by("status_since", "pk")
+    )
+
+
+def override_list(*, user, status: str | None = None) -> QuerySet[Override]:
+    """Public-protection overrides, newest first, for IE seniors only (hold references, no
+    identities), optionally of one status (`requested`: those waiting for a second senior)."""
+    if user is None or not user.is_authenticated or not user.has_role(Role.IE_SENIOR):
+        return Override.objects.none()
+    overrides = Override.objects.select_related("hold", "requested_by", "decided_by", "revoked_by")
+    if status:
+        overrides = overrides.filter(status=status)
+    return overrides.order_by("-requested_at")
+
+
+def override_get(*, user, override_id) -> Override:
+    """One override (`Override.DoesNotExist` otherwise)."""
+    return override_list(user=user).get(pk=override_id)
 
 
 def hold_for_victim(victim: Victim) -> Hold:

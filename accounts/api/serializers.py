@@ -1,0 +1,201 @@
+"""Input and output serializers of the accounts API. Inputs validate; outputs render."""
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_slug
+from rest_framework import serializers
+
+from accounts.models import AccessEvent, Organisation, validate_roles_fit
+from accounts.roles import OrganisationKind, Role
+from config.api import FactDateField, StrictCharField, StrictChoiceField
+
+# --- Tokens ----------------------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
+    otp = StrictCharField(
+        max_length=12,
+        required=False,
+        help_text="One-time code for accounts with two-factor authentication (none is enrolled "
+        "yet: the service has no two-factor sign-in).",
+    )
+
+    def validate_email(self, value: str) -> str:
+        return value.strip().lower()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    expires_at = serializers.DateTimeField()
+
+
+# --- Organisations ---------------------------------------------------------------------------
+
+
+class ContactSerializer(serializers.Serializer):
+    team = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+
+
+class OrganisationSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=OrganisationKind.choices)
+    contact = ContactSerializer()
+
+
+class OrganisationFilterSerializer(serializers.Serializer):
+    kind = StrictChoiceField(choices=OrganisationKind.choices, required=False)
+
+
+class ContactInputSerializer(serializers.Serializer):
+    team = StrictCharField(max_length=200)
+    phone = StrictCharField(max_length=40)
+    email = serializers.EmailField(max_length=254)
+
+
+class OrganisationInputSerializer(serializers.Serializer):
+    kind = StrictChoiceField(choices=OrganisationKind.choices)
+    code = StrictCharField(
+        max_length=32,
+        validators=[validate_slug],
+        help_text="Short code: letters, numbers, hyphens and underscores",
+    )
+    name = StrictCharField(max_length=200)
+    contact = ContactInputSerializer(required=False)
+
+    def service_arguments(self) -> dict:
+        data = self.validated_data
+        contact = data.get("contact")
+        return {
+            "kind": data["kind"],
+            "code": data["code"],
+            "name": data["name"],
+            "contact": (
+                {
+                    "contact_team": contact["team"],
+                    "contact_phone": contact["phone"],
+                    "contact_email": contact["email"],
+                }
+                if contact
+                else None
+            ),
+        }
+
+
+# --- Users -----------------------------------------------------------------------------------
+
+
+class OrganisationSummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=OrganisationKind.choices)
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+    organisation = OrganisationSummarySerializer(allow_null=True)
+    roles = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+
+    def get_roles(self, user) -> list[str]:
+        # From the prefetched groups: no query per user.
+        return sorted(group.name for group in user.groups.all() if group.name in Role.values)
+
+
+class UserFilterSerializer(serializers.Serializer):
+    organisation = serializers.SlugField(max_length=32, required=False)
+    role = StrictChoiceField(choices=Role.choices, required=False)
+
+
+class _UserFields(serializers.Serializer):
+    organisation = serializers.SlugRelatedField(
+        slug_field="code", queryset=Organisation.objects.all(), help_text="Organisation code"
+    )
+    roles = serializers.ListField(
+        child=StrictChoiceField(choices=Role.choices), min_length=1, max_length=len(Role.values)
+    )
+    full_name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    password = StrictCharField(
+        max_length=128,
+        required=False,
+        write_only=True,
+        trim_whitespace=False,
+        help_text="Without one, the user sets a password through a one-time set-up link.",
+    )
+
+    def validate_password(self, value: str) -> str:
+        password_validation.validate_password(value)
+        return value
+
+    def validate(self, data):
+        """Every role must fit the organisation's kind (checked again by the service)."""
+        account = self.context.get("account")
+        organisation = data.get("organisation", account.organisation if account else None)
+        roles = data.get("roles", sorted(account.roles) if account else [])
+        try:
+            validate_roles_fit(organisation, roles)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"roles": error.messages}) from None
+        return data
+
+
+class UserCreateSerializer(_UserFields):
+    email = serializers.EmailField(max_length=254)
+
+    def validate_email(self, value: str) -> str:
+        return value.strip().lower()
+
+
+class UserUpdateSerializer(_UserFields):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+# --- The access log --------------------------------------------------------------------------
+
+
+class ActorSerializer(serializers.Serializer):
+    email = serializers.CharField(source="actor_email")
+    role = serializers.CharField(
+        source="actor_roles", help_text="The actor's roles at the time, comma-separated."
+    )
+    organisation = serializers.CharField(source="actor_organisation", help_text="Organisation code")
+
+
+class AccessEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = ActorSerializer(source="*")
+    action = serializers.ChoiceField(choices=AccessEvent.Action.choices)
+    object_type = serializers.CharField()
+    object_id = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=AccessEvent.Outcome.choices)
+    detail = serializers.CharField()
+    request_id = serializers.CharField()
+
+
+class AccessEventFilterSerializer(serializers.Serializer):
+    action = StrictChoiceField(choices=AccessEvent.Action.choices, required=False)
+    outcome = StrictChoiceField(choices=AccessEvent.Outcome.choices, required=False)
+    object_type = StrictCharField(max_length=40, required=False)
+    object_id = StrictCharField(max_length=64, required=False)
+    actor = StrictCharField(max_length=254, required=False, help_text="The actor's email")
+    organisation = StrictCharField(
+        max_length=32, required=False, help_text="The actor's organisation code"
+    )
+    since = FactDateField(required=False, help_text="From this date (inclusive)")
+    until = serializers.DateField(required=False, help_text="Up to this date (inclusive)")
+
+    def validate(self, data):
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise serializers.ValidationError({"until": ["This date is before `since`."]})
+        return data

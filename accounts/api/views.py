@@ -1,0 +1,249 @@
+"""Accounts API: tokens, organisations, users (administrators) and the access log (auditors)."""
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from accounts import services
+from accounts.audit import record_access
+from accounts.models import AccessEvent, User
+from accounts.roles import POLICE_ROLES, Role
+from config.api import ApiView, cursor_pagination, error_responses
+
+from . import selectors
+from .serializers import (
+    AccessEventFilterSerializer,
+    AccessEventSerializer,
+    OrganisationFilterSerializer,
+    OrganisationInputSerializer,
+    OrganisationSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UserCreateSerializer,
+    UserFilterSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
+)
+
+BAD_CREDENTIALS = "Enter a correct email address and password."
+LOCKED = (
+    "Too many failed attempts. This account is locked for "
+    f"{settings.LOGIN_LOCKOUT_MINUTES} minutes: try again later or ask your administrator."
+)
+
+
+class TokenView(ApiView):
+    """Exchange an email address and password for an expiring API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+    audit_object_type = "api_token"
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        summary="Get an API token",
+        description=(
+            "An expiring token for `Authorization: Token <token>`. Wrong credentials are a 400 "
+            "that does not say which was wrong; repeated failures lock the account for a while, "
+            "as on the sign-in page."
+        ),
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, **error_responses(400, 429)},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request):
+        credentials = self.valid(TokenRequestSerializer, request.data)
+        email = credentials["email"]
+        if services.login_is_locked(email):
+            raise exceptions.ValidationError({"non_field_errors": [LOCKED]})
+        user = authenticate(request._request, email=email, password=credentials["password"])
+        if user is None:
+            services.login_failure_record(email, request.META.get("REMOTE_ADDR"))
+            raise exceptions.ValidationError({"non_field_errors": [BAD_CREDENTIALS]})
+        with transaction.atomic():
+            services.login_failures_clear(email)
+            key, token = services.token_issue(user=user)
+            record_access(
+                user=user,
+                action=AccessEvent.Action.SIGN_IN,
+                object_type="api_token",
+                object_id=str(token.pk),
+                request=request,
+            )
+        return Response(TokenSerializer({"token": key, "expires_at": token.expires_at}).data)
+
+
+class OrganisationListView(ApiView):
+    roles = (*POLICE_ROLES, Role.SUPPORT_ADVISER, Role.ADMINISTRATOR)
+    audit_object_type = "organisation"
+    pagination_class = cursor_pagination("code")
+
+    audit_actions = {"GET": "list", "POST": "change"}
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            self.roles = (Role.ADMINISTRATOR,)
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="organisations_list",
+        summary="Organisations and their contact points",
+        description="Police, support advisers and administrators. Filter with `kind`.",
+        parameters=[OrganisationFilterSerializer],
+        responses={200: OrganisationSerializer(many=True), **error_responses(400, 401, 403)},
+        tags=["organisations"],
+    )
+    def get(self, request):
+        filters = self.valid(OrganisationFilterSerializer, request.query_params)
+        with self.audited(action="list", object_type="organisation", detail=_filters_text(filters)):
+            organisations = selectors.organisation_list(user=request.user, **filters)
+            return self.paginated(organisations, OrganisationSerializer)
+
+    @extend_schema(
+        operation_id="organisations_create",
+        summary="Create or update an organisation (administrators)",
+        description="Idempotent on `code`: 201 when created, 200 when updated.",
+        request=OrganisationInputSerializer,
+        responses={
+            201: OrganisationSerializer,
+            200: OpenApiResponse(OrganisationSerializer, description="Updated"),
+            **error_responses(400, 401, 403),
+        },
+        tags=["organisations"],
+    )
+    def post(self, request):
+        serializer = OrganisationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with self.audited(action="change", object_type="organisation") as access:
+            organisation, created = services.organisation_create_or_update(
+                **serializer.service_arguments()
+            )
+            access.object_id = str(organisation.pk)
+            access.detail = "created" if created else "updated"
+            data = OrganisationSerializer(organisation).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class UserListView(ApiView):
+    roles = (Role.ADMINISTRATOR,)
+    audit_object_type = "user"
+    pagination_class = cursor_pagination("email")
+
+    audit_actions = {"GET": "list", "POST": "create"}
+
+    @extend_schema(
+        operation_id="users_list",
+        summary="User accounts (administrators)",
+        parameters=[UserFilterSerializer],
+        responses={200: UserSerializer(many=True), **error_responses(400, 401, 403)},
+        tags=["users"],
+    )
+    def get(self, request):
+        filters = self.valid(UserFilterSerializer, request.query_params)
+        with self.audited(action="list", object_type="user", detail=_filters_text(filters)):
+            return self.paginated(selectors.user_list(user=request.user, **filters), UserSerializer)
+
+    @extend_schema(
+        operation_id="users_create",
+        summary="Create or update a user account (administrators)",
+        description=(
+            "Idempotent on `email`: 201 when created, 200 when updated. A role that does not "
+            "fit the organisation's kind is refused."
+        ),
+        request=UserCreateSerializer,
+        responses={
+            201: UserSerializer,
+            200: OpenApiResponse(UserSerializer, description="Updated"),
+            **error_responses(400, 401, 403),
+        },
+        tags=["users"],
+    )
+    def post(self, request):
+        data = self.valid(UserCreateSerializer, request.data)
+        with self.audited(action="create", object_type="user") as access:
+            user, created = services.user_create_or_update(
+                email=data["email"],
+                organisation=data["organisation"],
+                roles=data["roles"],
+                password=data.get("password"),
+                full_name=data.get("full_name", ""),
+            )
+            access.object_id = str(user.pk)
+            access.detail = "created" if created else "updated"
+            body = UserSerializer(selectors.user_get(user=request.user, user_id=user.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class UserDetailView(ApiView):
+    roles = (Role.ADMINISTRATOR,)
+    audit_object_type = "user"
+
+    @extend_schema(
+        operation_id="users_retrieve",
+        summary="One user account (administrators)",
+        responses={200: UserSerializer, **error_responses(401, 403, 404)},
+        tags=["users"],
+    )
+    def get(self, request, user_id):
+        with self.audited(action="view", object_type="user", object_id=user_id, hidden=User):
+            data = UserSerializer(selectors.user_get(user=request.user, user_id=user_id)).data
+        return Response(data)
+
+    @extend_schema(
+        operation_id="users_partial_update",
+        summary="Change a user's organisation, roles, name or password (administrators)",
+        request=UserUpdateSerializer,
+        responses={200: UserSerializer, **error_responses(400, 401, 403, 404)},
+        tags=["users"],
+    )
+    def patch(self, request, user_id):
+        with self.audited(action="change", object_type="user", object_id=user_id, hidden=User):
+            account = selectors.user_get(user=request.user, user_id=user_id)
+            changes = self.valid(UserUpdateSerializer, request.data, account=account)
+            services.user_create_or_update(
+                email=account.email,
+                organisation=changes.get("organisation", account.organisation),
+                roles=changes.get("roles", sorted(account.roles)),
+                password=changes.get("password"),
+                full_name=changes.get("full_name", ""),
+            )
+            data = UserSerializer(selectors.user_get(user=request.user, user_id=user_id)).data
+        return Response(data)
+
+
+class AccessEventListView(ApiView):
+    roles = (Role.AUDITOR,)
+    audit_object_type = "access_event"
+    pagination_class = cursor_pagination("-id")
+
+    audit_actions = {"GET": "list"}
+
+    @extend_schema(
+        operation_id="audit_events_list",
+        summary="The access and disclosure log (auditors)",
+        description=(
+            "Every access to the service's records, newest first, refusals included. Filter "
+            "by action, outcome, object, actor, the actor's organisation and date."
+        ),
+        parameters=[AccessEventFilterSerializer],
+        responses={200: AccessEventSerializer(many=True), **error_responses(400, 401, 403)},
+        tags=["audit"],
+    )
+    def get(self, request):
+        filters = self.valid(AccessEventFilterSerializer, request.query_params)
+        with self.audited(action="list", object_type="access_event", detail=_filters_text(filters)):
+            events = selectors.access_event_list(user=request.user, **filters)
+            return self.paginated(events, AccessEventSerializer)
+
+
+def _filters_text(filters: dict) -> str:
+    """The filters of a list, for the access log's `detail`."""
+    return "; ".join(f"{key}={value}" for key, value in sorted(filters.items()))[:200]

@@ -1,0 +1,326 @@
+"""Template helpers for the GOV.UK pages: form fields as design-system markup, and plain words
+for the codes the rules and records use."""
+
+from django import forms, template
+from django.template.loader import render_to_string
+
+from accounts.forms import DATE_PARTS, DateField
+from protocol.rules import values
+
+register = template.Library()
+
+# --- Form fields ----------------------------------------------------------------------------
+
+_HANDLED_ATTRS = {"class", "inline", "small", "rows", "autocomplete", "spellcheck", "inputmode"}
+_DATE_WIDTHS = {"day": "govuk-input--width-2", "month": "govuk-input--width-2"}
+
+
+def _field_kind(field: forms.Field) -> str:
+    widget = field.widget
+    if isinstance(field, DateField):
+        return "date"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    return "input"
+
+
+def _options(choices, current) -> list[dict]:
+    """Choices (flat or grouped) as items with `selected`; the blank choice kept first."""
+    current = "" if current is None else str(current)
+    items = []
+    for value, text in choices:
+        if isinstance(text, list | tuple):
+            items.append(
+                {"group": value, "options": [_option(v, t, current) for v, t in text]},
+            )
+        else:
+            items.append(_option(value, text, current))
+    return items
+
+
+def _option(value, text, current: str) -> dict:
+    value = "" if value is None else str(value)
+    return {"value": value, "text": text, "selected": value == current}
+
+
+@register.simple_tag
+def govuk_field(bound, heading: bool = False, size: str = "", hint: str = "", **options):
+    """Render a bound field as GOV.UK markup: input, textarea, select, radios, checkbox or date.
+
+    `heading=True` makes the label or legend the page's `<h1>` (one question per page);
+    `size` is `l`, `m` or `s` for the label or legend. Widget `attrs` give the input's width
+    class, `autocomplete`, `spellcheck`, `inputmode`, `rows`, and for radios `inline`/`small`.
+    """
+    field = bound.field
+    kind = _field_kind(field)
+    attrs = dict(field.widget.attrs)
+    attrs.update(options)
+    if heading and not size:
+        size = "l"
+    error = bound.errors[0] if bound.errors else ""
+    hint_text = hint or field.help_text
+    ident = bound.auto_id
+    described = " ".join(
+        part for part in (hint_text and f"{ident}-hint", error and f"{ident}-error") if part
+    )
+    context = {
+        "field": bound,
+        "id": ident,
+        "name": bound.html_name,
+        "label": bound.label,
+        "heading": heading,
+        "size": size,
+        "hint": hint_text,
+        "error": error,
+        "described_by": described,
+        "width": attrs.get("class", ""),
+        "inline": attrs.get("inline", False),
+        "small": attrs.get("small", False),
+        "rows": attrs.get("rows", 5),
+        "autocomplete": attrs.get("autocomplete", ""),
+        "spellcheck": attrs.get("spellcheck", ""),
+        "inputmode": attrs.get("inputmode", ""),
+        "extra": {key: value for key, value in attrs.items() if key not in _HANDLED_ATTRS},
+    }
+    value = bound.value()
+    if kind == "date":
+        parts = field.prepare_value(value)
+        context["parts"] = [
+            {
+                "name": f"{bound.html_name}_{part}",
+                "id": f"{ident}_{part}",
+                "label": part.capitalize(),
+                "value": "" if parts[index] is None else parts[index],
+                "width": _DATE_WIDTHS.get(part, "govuk-input--width-4"),
+                "error": bool(error) and (not field.error_parts or part in field.error_parts),
+            }
+            for index, part in enumerate(DATE_PARTS)
+        ]
+    elif kind in ("radios", "select"):
+        items = _options(field.choices, value)
+        if kind == "radios":
+            items = [item for item in items if item.get("value") != ""]
+            for index, item in enumerate(items):
+                item["id"] = ident if index == 0 else f"{ident}_{index + 1}"
+        context["items"] = items
+    elif kind == "checkbox":
+        context["checked"] = bool(value) and value not in ("", "false", "False", "0")
+    else:
+        context["type"] = getattr(field.widget, "input_type", "text")
+        context["value"] = "" if value is None or context["type"] == "password" else value
+    return render_to_string(f"partials/fields/{kind}.html", context)
+
+
+# --- Plain words ----------------------------------------------------------------------------
+
+TAG_COLOURS = {
+    "active": "govuk-tag--green",
+    "ending": "govuk-tag--yellow",
+    "review_due": "govuk-tag--orange",
+    "ended": "govuk-tag--grey",
+    "not_covered": "govuk-tag--grey",
+    "overridden": "govuk-tag--red",
+    "regularised": "govuk-tag--turquoise",
+    # overrides
+    "requested": "govuk-tag--yellow",
+    "approved": "govuk-tag--red",
+    "rejected": "govuk-tag--grey",
+    "revoked": "govuk-tag--grey",
+}
+
+GROUND_PLAIN = {
+    "investigation_ongoing": "A police investigation is ongoing",
+    "prosecution_ongoing": "A prosecution is ongoing",
+    "review_window": "The victim can still ask for a review of a decision not to charge or "
+    "to stop the case (Victims' Right to Review)",
+    "appeal_window": "The time to appeal the sentence has not yet passed",
+    "regularisation_support": "The victim is getting support and advice to regularise their stay",
+    "application_pending": "An application to stay is waiting for a decision or can still be "
+    "challenged",
+    "nrm_pending": "A National Referral Mechanism (modern slavery) decision is pending or can "
+    "still be reconsidered",
+}
+
+FLAG_PLAIN = {
+    "support_contact_overdue": "No contact from the support adviser for a long time: record "
+    "contact, or the support ground will end",
+    "data_incomplete": "Some recorded facts are missing or unclear, so the hold is kept in force "
+    "until they are corrected",
+    "override_expiring": "The public-protection override ends within 14 days",
+}
+
+STATUS_PLAIN = {
+    "active": "In force: no enforcement action may be taken",
+    "ending": "In force during the grace period after the last ground ended",
+    "review_due": "Still in force, waiting for Immigration Enforcement to review it",
+    "ended": "Ended: an IE senior caseworker confirmed the end after review",
+    "not_covered": "Not covered: no case counts under the protocol",
+    "overridden": "Not in force: a public-protection override was approved",
+    "regularised": "Not needed: the victim has permission to stay",
+}
+
+
+@register.filter
+def label(code) -> str:
+    """The human label of a code from PROTOCOL.md's enumerations."""
+    if code in (None, ""):
+        return ""
+    return values.LABELS.get(str(code), str(code).replace("_", " ").capitalize())
+
+
+@register.filter
+def outcome_label(code) -> str:
+    if code in (None, ""):
+        return ""
+    return f"{code}: {values.OUTCOME_CODE_LABELS.get(int(code), '')}"
+
+
+@register.filter
+def tag_class(status) -> str:
+    return TAG_COLOURS.get(status, "")
+
+
+@register.filter
+def ground_plain(code) -> str:
+    return GROUND_PLAIN.get(code, label(code))
+
+
+@register.filter
+def flag_plain(code) -> str:
+    return FLAG_PLAIN.get(code, label(code))
+
+
+@register.filter
+def status_plain(code) -> str:
+    return STATUS_PLAIN.get(code, label(code))
+
+
+# --- Navigation -----------------------------------------------------------------------------
+
+_SECTIONS = {
+    ("cases", "referral"): "referral",
+    ("cases", ""): "cases",
+    ("victims", ""): "victims",
+    ("", "hold_check"): "check",
+    ("", "review_queue"): "review",
+    ("", "hold_detail"): "review",
+    ("", "hold_confirm_end"): "review",
+    ("", "override"): "overrides",
+    ("", "hold_override"): "overrides",
+    ("", "home"): "home",
+}
+
+
+@register.simple_tag(takes_context=True)
+def nav_section(context) -> str:
+    """Which item of the service navigation the current page belongs to."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    namespace, name = match.namespace or "", match.url_name or ""
+    for (space, prefix), section in _SECTIONS.items():
+        if namespace == space and name.startswith(prefix):
+            return section
+    return ""
+
+
+@register.filter
+def has_any(user_roles, roles: str) -> bool:
+    """`user_roles|has_any:"police_officer,police_supervisor"`."""
+    return bool(set(user_roles or ()) & set(roles.split(",")))
+
+
+TRIGGER_LABELS = {
+    "referral": "Referral logged",
+    "case_status": "Case status changed",
+    "support": "Support changed",
+    "application": "Application changed",
+    "override": "Override decided",
+    "end_confirmation": "End confirmed",
+    "sweep": "Scheduled check",
+    "command": "Re-evaluated by an operator",
+}
+
+
+@register.filter
+def trigger_label(code) -> str:
+    return TRIGGER_LABELS.get(code, label(code))
+
+
+@register.filter
+def isodate(value):
+    """An ISO date string (as the referral draft keeps dates) as a date, for `|date`."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+_CHANGE_FIELDS = {
+    "investigation_status": "Investigation",
+    "closed_on": "Closed on",
+    "outcome_code": "Outcome type",
+    "prosecution_status": "Prosecution",
+    "court": "Court",
+    "concluded_on": "Concluded on",
+}
+
+
+@register.filter
+def change_lines(change) -> list[str]:
+    """A case status change's `{"field": [from, to]}` as plain lines."""
+    lines = []
+    for field, (before, after) in (change.changes or {}).items():
+
+        def plain(value, field=field):
+            if value in (None, ""):
+                return "not recorded"
+            if field == "outcome_code":
+                return outcome_label(value)
+            if field.endswith("_on"):
+                return isodate(value).strftime("%-d %B %Y") if isodate(value) else str(value)
+            return label(value)
+
+        lines.append(f"{_CHANGE_FIELDS.get(field, field)}: {plain(before)} to {plain(after)}")
+    return lines
+
+
+@register.filter
+def language_name(code) -> str:
+    from cases.forms import language_name as name
+
+    return name(code)
+
+
+@register.filter
+def headline(message) -> str:
+    """A message's first sentence: the heading of its notification banner."""
+    head, separator, _ = str(message).partition(". ")
+    return head + ("." if separator else "")
+
+
+@register.filter
+def after_headline(message) -> str:
+    return str(message).partition(". ")[2]
+
+
+@register.filter
+def when(value) -> str:
+    """A timestamp in GOV.UK style, in the service's time zone: 24 November 2026 at 7:49pm."""
+    from django.utils import timezone
+
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local.day} {local:%B %Y} at {local.hour % 12 or 12}:{local:%M}{local:%p}".replace(
+        "AM", "am"
+    ).replace("PM", "pm")

@@ -1,0 +1,176 @@
+"""Input and output serializers of the cases API. Inputs validate; outputs render."""
+
+from rest_framework import serializers
+
+from config.api import FactDateField, StrictCharField, StrictChoiceField, StrictIntegerField
+from protocol.api.serializers import HoldAnswerSerializer, HoldSummarySerializer
+from protocol.rules import values
+from victims.api.serializers import (
+    NOTE_MAX,
+    DependantInputSerializer,
+    NoticeInputSerializer,
+    OrganisationRefSerializer,
+    VictimInputSerializer,
+)
+
+NARRATIVE_MAX = 20_000
+
+# --- Referral --------------------------------------------------------------------------------
+
+
+class CaseInputSerializer(serializers.Serializer):
+    crime_reference = StrictCharField(max_length=60)
+    crime_type = StrictChoiceField(choices=values.CRIME_TYPES)
+    role = StrictChoiceField(choices=values.CASE_ROLES)
+    reported_on = FactDateField()
+    referred_on = FactDateField(required=False, help_text="Defaults to today")
+    investigation_status = StrictChoiceField(choices=values.INVESTIGATION_STATUSES)
+    narrative = StrictCharField(
+        max_length=NARRATIVE_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Free text seen by police only.",
+    )
+
+    def validate(self, data):
+        referred_on, reported_on = data.get("referred_on"), data["reported_on"]
+        if referred_on is not None and referred_on < reported_on:
+            raise serializers.ValidationError(
+                {"referred_on": ["This date is before the date the crime was reported."]}
+            )
+        return data
+
+
+class ReferralInputSerializer(serializers.Serializer):
+    victim = VictimInputSerializer(required=False, help_text="A new victim...")
+    victim_id = serializers.UUIDField(
+        required=False, help_text="... or the id of a victim already known to your force."
+    )
+    case = CaseInputSerializer()
+    dependants = DependantInputSerializer(many=True, required=False, max_length=20)
+    notice = NoticeInputSerializer(help_text="The data-sharing notice given to the victim.")
+
+    def validate(self, data):
+        if ("victim" in data) == ("victim_id" in data):
+            raise serializers.ValidationError(
+                {"victim": ["Give either a new victim or the victim_id of one already known."]}
+            )
+        return data
+
+
+class IdReferenceSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+
+
+class ReferralSerializer(serializers.Serializer):
+    victim = IdReferenceSerializer()
+    case = IdReferenceSerializer()
+    hold = HoldAnswerSerializer()
+
+
+# --- Cases -----------------------------------------------------------------------------------
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    status = StrictChoiceField(
+        choices=values.INVESTIGATION_STATUSES,
+        required=False,
+        help_text="Investigation status",
+    )
+    prosecution_status = StrictChoiceField(choices=values.PROSECUTION_STATUSES, required=False)
+    hold_status = StrictChoiceField(
+        choices=values.HOLD_STATUSES, required=False, help_text="The victim's hold status"
+    )
+
+
+class VictimRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+
+
+class CaseSerializer(serializers.Serializer):
+    """A case as a list shows it, to police and advisers alike: no narrative, no notes."""
+
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    force = OrganisationRefSerializer()
+    victim = VictimRefSerializer()
+    hold = HoldSummarySerializer(source="victim.hold")
+    crime_reference = serializers.CharField()
+    crime_type = serializers.ChoiceField(choices=values.CRIME_TYPES)
+    role = serializers.ChoiceField(choices=values.CASE_ROLES)
+    reported_on = serializers.DateField()
+    referred_on = serializers.DateField()
+    investigation_status = serializers.ChoiceField(choices=values.INVESTIGATION_STATUSES)
+    closed_on = serializers.DateField(allow_null=True)
+    outcome_code = serializers.IntegerField(allow_null=True)
+    prosecution_status = serializers.ChoiceField(choices=values.PROSECUTION_STATUSES)
+    court = serializers.CharField(help_text="magistrates, crown, or empty")
+    concluded_on = serializers.DateField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    """A status change as advisers see it: what changed and when."""
+
+    at = serializers.DateTimeField()
+    changes = serializers.JSONField(help_text='{"field": ["from", "to"], ...}')
+
+
+class PoliceStatusChangeSerializer(StatusChangeSerializer):
+    by = serializers.EmailField(
+        source="by.email", required=False, help_text="Police only: absent for advisers."
+    )
+    note = serializers.CharField(required=False, help_text="Police only: absent for advisers.")
+
+
+class AdviserCaseSerializer(CaseSerializer):
+    """One case as a support adviser sees it: no crime narrative, no police notes."""
+
+    status_changes = StatusChangeSerializer(many=True)
+
+
+class PoliceCaseSerializer(CaseSerializer):
+    """One case as its force sees it, with the narrative and the notes."""
+
+    narrative = serializers.CharField(
+        required=False, help_text="The crime narrative. Police only: absent for advisers."
+    )
+    status_changes = PoliceStatusChangeSerializer(many=True)
+
+
+class StatusChangeInputSerializer(serializers.Serializer):
+    investigation_status = StrictChoiceField(choices=values.INVESTIGATION_STATUSES, required=False)
+    closed_on = FactDateField(required=False, allow_null=True)
+    outcome_code = StrictIntegerField(
+        min_value=1,
+        max_value=22,
+        required=False,
+        allow_null=True,
+        help_text="Home Office crime outcome type (1-22)",
+    )
+    prosecution_status = StrictChoiceField(choices=values.PROSECUTION_STATUSES, required=False)
+    court = StrictChoiceField(
+        choices=values.COURTS, required=False, allow_null=True, allow_blank=True
+    )
+    concluded_on = FactDateField(required=False, allow_null=True)
+    note = StrictCharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+
+    STATUS_FIELDS = (
+        "investigation_status",
+        "closed_on",
+        "outcome_code",
+        "prosecution_status",
+        "court",
+        "concluded_on",
+    )
+
+    def validate(self, data):
+        if not any(field in data for field in self.STATUS_FIELDS):
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"Give at least one of: {', '.join(self.STATUS_FIELDS)}."]}
+            )
+        return data

@@ -1,0 +1,361 @@
+"""Forms for the police pages: the referral journey (one question per page), the case list's
+filters and the status change on the case page. They check what a page can check (required,
+real dates, not in the future, formats); the services decide everything else."""
+
+import re
+
+from django import forms
+from django.conf.locale import LANG_INFO
+
+from accounts.forms import YES_NO, DateField, GovukForm, choices_with_blank
+from protocol.rules import values
+
+# --- Choices ------------------------------------------------------------------------------------
+
+# ISO 639-1 languages with English names: Django's list, less its constructed languages, plus
+# languages many migrant victims speak that Django does not translate into.
+_EXTRA_LANGUAGES = {
+    "am": "Amharic",
+    "ha": "Hausa",
+    "ku": "Kurdish",
+    "ln": "Lingala",
+    "ps": "Pashto",
+    "si": "Sinhala",
+    "so": "Somali",
+    "ti": "Tigrinya",
+    "tl": "Tagalog",
+    "tw": "Twi",
+    "yo": "Yoruba",
+    "zh": "Chinese",
+}
+LANGUAGES: dict[str, str] = {
+    **{
+        code: info["name"]
+        for code, info in LANG_INFO.items()
+        if len(code) == 2 and "name" in info and code not in ("eo", "ia", "io")
+    },
+    **_EXTRA_LANGUAGES,
+}
+LANGUAGE_CHOICES = sorted(LANGUAGES.items(), key=lambda item: item[1])
+
+
+def language_name(code: str) -> str:
+    return LANGUAGES.get(code, code)
+
+
+def _choices(codes) -> list[tuple[str, str]]:
+    return [(code, values.LABELS[code]) for code in codes]
+
+
+# Statuses a referral may start with: a case charged or closed is recorded on the case page,
+# where its dates and outcome can be given.
+REFERRAL_INVESTIGATION_STATUSES = tuple(
+    status
+    for status in values.INVESTIGATION_STATUSES
+    if status not in ("charged", "no_further_action")
+)
+OUTCOME_CHOICES = [
+    (str(code), f"{code}: {text}") for code, text in values.OUTCOME_CODE_LABELS.items()
+]
+
+
+def _text(label: str, required_message: str, *, max_length: int = 200, **kwargs):
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        error_messages={
+            "required": required_message,
+            "max_length": f"{label} must be {max_length} characters or fewer",
+        },
+        **kwargs,
+    )
+
+
+NO_AUTOFILL = {"autocomplete": "off", "spellcheck": "false"}
+
+# --- The referral journey -------------------------------------------------------------------
+
+
+class VictimNameForm(GovukForm):
+    given_names = _text(
+        "Given names",
+        "Enter the victim's given names",
+        widget=forms.TextInput(attrs=NO_AUTOFILL),
+        help_text="All of them, as the victim writes them",
+    )
+    family_name = _text(
+        "Family name", "Enter the victim's family name", widget=forms.TextInput(attrs=NO_AUTOFILL)
+    )
+
+
+class VictimDateOfBirthForm(GovukForm):
+    date_of_birth = DateField(
+        label="What is the victim's date of birth?",
+        what="Date of birth",
+        required_message="Enter the victim's date of birth",
+        help_text="For example, 27 3 1990",
+    )
+
+
+class VictimNationalityForm(GovukForm):
+    nationality = forms.CharField(
+        label="What is the victim's nationality?",
+        help_text="The 3-letter country code, for example SEN for Senegal, UKR for Ukraine or "
+        "XXA for a stateless person",
+        error_messages={"required": "Enter the victim's nationality as a 3-letter country code"},
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-3", **NO_AUTOFILL}),
+    )
+
+    def clean_nationality(self):
+        code = self.cleaned_data["nationality"].strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise forms.ValidationError(
+                "Enter the nationality as a 3-letter country code, like SEN or UKR"
+            )
+        return code
+
+
+class VictimHomeOfficeReferenceForm(GovukForm):
+    home_office_reference = forms.CharField(
+        label="What is the victim's Home Office reference? (optional)",
+        required=False,
+        max_length=40,
+        help_text="Only if the victim has one, for example from a visa or an earlier "
+        "application. Leave it blank if you do not know it.",
+        error_messages={"max_length": "Home Office reference must be 40 characters or fewer"},
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", **NO_AUTOFILL}),
+    )
+
+
+class VictimLanguageForm(GovukForm):
+    preferred_language = forms.ChoiceField(
+        label="Which language does the victim prefer?",
+        choices=choices_with_blank(LANGUAGE_CHOICES, "Choose a language"),
+        error_messages={"required": "Choose the language the victim prefers"},
+    )
+    interpreter_needed = forms.ChoiceField(
+        label="Does the victim need an interpreter?",
+        choices=YES_NO,
+        widget=forms.RadioSelect(attrs={"inline": True}),
+        error_messages={"required": "Select yes if the victim needs an interpreter"},
+    )
+
+
+class VictimContactForm(GovukForm):
+    contact = forms.CharField(
+        label="Safe contact details (optional)",
+        required=False,
+        help_text="How and when it is safe to contact the victim. Never shown to Immigration "
+        "Enforcement.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    address = forms.CharField(
+        label="Address (optional)",
+        required=False,
+        help_text="Leave blank if the address must be withheld, for example in a refuge.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DependantForm(GovukForm):
+    given_names = _text(
+        "Given names",
+        "Enter the dependant's given names",
+        widget=forms.TextInput(attrs=NO_AUTOFILL),
+    )
+    family_name = _text(
+        "Family name",
+        "Enter the dependant's family name",
+        widget=forms.TextInput(attrs=NO_AUTOFILL),
+    )
+    date_of_birth = DateField(
+        label="Date of birth",
+        what="Date of birth",
+        required_message="Enter the dependant's date of birth",
+        help_text="For example, 27 3 2015",
+    )
+
+
+class AddDependantForm(GovukForm):
+    add_dependant = forms.ChoiceField(
+        label="Do you need to add a dependant?",
+        choices=YES_NO,
+        widget=forms.RadioSelect(attrs={"inline": True}),
+        help_text="Dependants are covered by the victim's hold.",
+        error_messages={"required": "Select yes if you need to add a dependant"},
+    )
+
+
+class CrimeReferenceForm(GovukForm):
+    crime_reference = _text(
+        "What is the crime reference?",
+        "Enter the crime reference from your force's records",
+        max_length=60,
+        help_text="The reference on your force's crime recording system",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", **NO_AUTOFILL}),
+    )
+
+
+class CrimeTypeForm(GovukForm):
+    crime_type = forms.ChoiceField(
+        label="What type of crime is it?",
+        choices=_choices(values.CRIME_TYPES),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the type of crime"},
+    )
+
+
+class CaseRoleForm(GovukForm):
+    role = forms.ChoiceField(
+        label="Is the person a victim or a witness in this case?",
+        choices=_choices(values.CASE_ROLES),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the person is a victim or a witness"},
+    )
+
+
+class ReportedOnForm(GovukForm):
+    reported_on = DateField(
+        label="When was the crime reported?",
+        what="Date the crime was reported",
+        required_message="Enter the date the crime was reported",
+        help_text="For example, 14 10 2026",
+    )
+
+
+class InvestigationStatusForm(GovukForm):
+    investigation_status = forms.ChoiceField(
+        label="Where is the investigation now?",
+        choices=_choices(REFERRAL_INVESTIGATION_STATUSES),
+        widget=forms.RadioSelect,
+        help_text="If the case has been charged or closed, log the referral and then record "
+        "that on the case page, with its dates.",
+        error_messages={"required": "Select where the investigation is now"},
+    )
+
+
+class NarrativeForm(GovukForm):
+    narrative = forms.CharField(
+        label="What happened? (optional)",
+        required=False,
+        help_text="Only police can see this. Support advisers and Immigration Enforcement never "
+        "see it.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class NoticeForm(GovukForm):
+    version = _text(
+        "Version of the notice",
+        "Enter the version printed on the notice, for example 2026-01",
+        max_length=20,
+        help_text="Printed at the bottom of the notice, for example 2026-01",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", **NO_AUTOFILL}),
+    )
+    language = forms.ChoiceField(
+        label="Language the notice was given in",
+        choices=choices_with_blank(LANGUAGE_CHOICES, "Choose a language"),
+        error_messages={"required": "Choose the language the notice was given in"},
+    )
+    given_on = DateField(
+        label="Date the notice was given",
+        what="Date the notice was given",
+        required_message="Enter the date you gave the victim the notice",
+        help_text="For example, 14 10 2026",
+    )
+
+
+# --- The case list's filters ------------------------------------------------------------------
+
+
+class CaseFilterForm(GovukForm):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        help_text="Case, crime or victim reference, or victim's name",
+    )
+    investigation_status = forms.ChoiceField(
+        label="Investigation",
+        required=False,
+        choices=choices_with_blank(_choices(values.INVESTIGATION_STATUSES), "Any"),
+    )
+    prosecution_status = forms.ChoiceField(
+        label="Prosecution",
+        required=False,
+        choices=choices_with_blank(_choices(values.PROSECUTION_STATUSES), "Any"),
+    )
+    crime_type = forms.ChoiceField(
+        label="Crime type",
+        required=False,
+        choices=choices_with_blank(_choices(values.CRIME_TYPES), "Any"),
+    )
+    hold_status = forms.ChoiceField(
+        label="Hold",
+        required=False,
+        choices=choices_with_blank(_choices(values.HOLD_STATUSES), "Any"),
+    )
+
+
+# --- The case page's status change ----------------------------------------------------------
+
+
+class CaseStatusForm(GovukForm):
+    """The whole investigation and prosecution state, prefilled with what the case says now;
+    the service records what changed."""
+
+    service_field_names = {"non_field_errors": "__all__"}
+
+    investigation_status = forms.ChoiceField(
+        label="Investigation status",
+        choices=_choices(values.INVESTIGATION_STATUSES),
+        error_messages={"required": "Select the investigation status"},
+    )
+    closed_on = DateField(
+        label="Date the investigation was closed",
+        what="Date the investigation was closed",
+        required=False,
+        help_text="Only for no further action. For example, 14 10 2026",
+    )
+    outcome_code = forms.TypedChoiceField(
+        label="Home Office outcome type",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=choices_with_blank(OUTCOME_CHOICES, "Not recorded"),
+        help_text="Only when the investigation is closed with no further action or charged",
+    )
+    prosecution_status = forms.ChoiceField(
+        label="Prosecution status",
+        choices=_choices(values.PROSECUTION_STATUSES),
+        error_messages={"required": "Select the prosecution status"},
+    )
+    court = forms.ChoiceField(
+        label="Court",
+        required=False,
+        choices=choices_with_blank(_choices(values.COURTS), "Not recorded"),
+        help_text="Needed when the offender is sentenced: it sets the appeal window",
+    )
+    concluded_on = DateField(
+        label="Date the prosecution concluded",
+        what="Date the prosecution concluded",
+        required=False,
+        help_text="For sentenced, acquitted, discontinued or not charged. For example, 14 10 2026",
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        help_text="Why the status changed, for the case history",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "investigation_status": data["investigation_status"],
+            "closed_on": data["closed_on"],
+            "outcome_code": data["outcome_code"],
+            "prosecution_status": data["prosecution_status"],
+            "court": data["court"] or "",
+            "concluded_on": data["concluded_on"],
+        }

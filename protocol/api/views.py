@@ -1,0 +1,271 @@
+"""Holds API: the hold for police and advisers; checks, the review queue, end confirmations and
+overrides for IE; anonymised statistics for analysts and auditors.
+
+IE learns only what PROTOCOL.md "What each party learns" allows: a check answers five fields,
+the same for a person never heard of and for one whose hold is not in force.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from accounts.roles import IE_ROLES, POLICE_ROLES, Role
+from config.api import ApiView, cursor_pagination, error_responses
+from protocol import selectors, services
+from protocol.models import Override
+from protocol.statistics import statistics
+from victims.models import Victim
+from victims.selectors import victim_get
+
+from .serializers import (
+    ConfirmEndInputSerializer,
+    HoldAnswerSerializer,
+    HoldCheckInputSerializer,
+    HoldCheckSerializer,
+    HoldSerializer,
+    OverrideFilterSerializer,
+    OverrideInputSerializer,
+    OverrideNoteSerializer,
+    OverrideSerializer,
+    ReviewQueueFilterSerializer,
+    ReviewQueueItemSerializer,
+    StatisticsSerializer,
+)
+
+IE_SENIOR = (Role.IE_SENIOR,)
+
+
+class HoldView(ApiView):
+    roles = (*POLICE_ROLES, Role.SUPPORT_ADVISER)
+    audit_object_type = "victim"
+
+    @extend_schema(
+        operation_id="victims_hold_retrieve",
+        summary="The victim's hold, explained, with its history",
+        description=(
+            'The full current decision (PROTOCOL.md "The decision") and the earlier decisions, '
+            "newest first. Police: their force's victims; advisers: victims referred to them."
+        ),
+        responses={200: HoldSerializer, **error_responses(401, 403, 404)},
+        tags=["holds"],
+    )
+    def get(self, request, victim_id):
+        with self.audited(
+            action="view", object_type="victim", object_id=victim_id, detail="hold", hidden=Victim
+        ):
+            victim = victim_get(user=request.user, victim_id=victim_id)
+            hold = selectors.hold_for_victim(victim)
+            data = HoldSerializer(hold, context={"victim": victim}).data
+        return Response(data)
+
+
+class HoldCheckView(ApiView):
+    roles = tuple(IE_ROLES)
+    audit_object_type = "hold_check"
+    audit_actions = {"POST": "hold_check"}
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "hold_check"
+
+    @extend_schema(
+        operation_id="hold_checks_create",
+        summary="Check whether a hold is in force for one person",
+        description=(
+            "Exact identifiers only: `home_office_reference`, or `family_name`, `given_names` "
+            "and `date_of_birth` (case, accents and spacing do not matter). Dependants are "
+            "covered by their victim's hold. The answer reads the same, apart from `check_id`, "
+            "for a person never heard of and for one whose hold is not in force. Throttled "
+            "per user."
+        ),
+        request=HoldCheckInputSerializer,
+        responses={200: HoldCheckSerializer, **error_responses(400, 401, 403, 429)},
+        tags=["holds"],
+    )
+    def post(self, request):
+        person = self.valid(HoldCheckInputSerializer, request.data)
+        # The selector records the check, its access event and any disclosure in one
+        # transaction with the answer.
+        answer = selectors.hold_check(user=request.user, request=request, **person)
+        return Response(HoldCheckSerializer(answer).data)
+
+
+class ReviewQueueView(ApiView):
+    roles = IE_SENIOR
+    audit_object_type = "hold"
+    pagination_class = cursor_pagination("status_since", "id")
+
+    audit_actions = {"GET": "list"}
+
+    @extend_schema(
+        operation_id="holds_list",
+        summary="The review queue",
+        description=(
+            "Holds due for review, longest waiting first: the hold reference, since when, and "
+            "the referring force's contact point. No identities."
+        ),
+        parameters=[ReviewQueueFilterSerializer],
+        responses={200: ReviewQueueItemSerializer(many=True), **error_responses(400, 401, 403)},
+        tags=["holds"],
+    )
+    def get(self, request):
+        self.valid(ReviewQueueFilterSerializer, request.query_params)
+        with self.audited(action="list", object_type="hold", detail="status=review_due"):
+            return self.paginated(selectors.review_queue(), ReviewQueueItemSerializer)
+
+
+class ConfirmEndView(ApiView):
+    roles = IE_SENIOR
+    audit_object_type = "hold"
+
+    @extend_schema(
+        operation_id="holds_confirm_end_create",
+        summary="Confirm the end of a hold that is due for review",
+        description="409 unless the hold, evaluated on today's facts, is `review_due`.",
+        request=ConfirmEndInputSerializer,
+        responses={200: HoldAnswerSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["holds"],
+    )
+    def post(self, request, reference):
+        reason = self.valid(ConfirmEndInputSerializer, request.data)["reason"]
+        with self.audited(action="change", object_type="hold") as access:
+            hold = services.end_confirm(hold_reference=reference, by=request.user, reason=reason)
+            access.object_id = str(hold.pk)
+            access.detail = f"end of {hold.reference} confirmed: {reason}"
+            data = HoldAnswerSerializer(hold).data
+        return Response(data)
+
+
+class OverrideListView(ApiView):
+    roles = IE_SENIOR
+    audit_object_type = "override"
+    pagination_class = cursor_pagination("-requested_at")
+
+    audit_actions = {"GET": "list", "POST": "create"}
+
+    @extend_schema(
+        operation_id="overrides_list",
+        summary="Public-protection overrides",
+        description="Newest first; `status=requested` lists those waiting for a second senior.",
+        parameters=[OverrideFilterSerializer],
+        responses={200: OverrideSerializer(many=True), **error_responses(400, 401, 403)},
+        tags=["overrides"],
+    )
+    def get(self, request):
+        filters = self.valid(OverrideFilterSerializer, request.query_params)
+        with self.audited(
+            action="list", object_type="override", detail=f"status={filters.get('status', '')}"
+        ):
+            return self.paginated(
+                selectors.override_list(user=request.user, **filters), OverrideSerializer
+            )
+
+    @extend_schema(
+        operation_id="overrides_create",
+        summary="Request a public-protection override",
+        description=(
+            "Requested by one IE senior, decided by another. 409 if the hold is not in force or "
+            "already has an override requested or approved."
+        ),
+        request=OverrideInputSerializer,
+        responses={201: OverrideSerializer, **error_responses(400, 401, 403, 409)},
+        tags=["overrides"],
+    )
+    def post(self, request):
+        override_data = self.valid(OverrideInputSerializer, request.data)
+        with self.audited(action="create", object_type="override") as access:
+            override = services.override_request(by=request.user, **override_data)
+            access.object_id = str(override.pk)
+            access.detail = f"override of {override_data['hold_reference']} requested"
+            data = OverrideSerializer(
+                selectors.override_get(user=request.user, override_id=override.pk)
+            ).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class _OverrideStepView(ApiView):
+    roles = IE_SENIOR
+    audit_object_type = "override"
+    step = ""
+    service = staticmethod(lambda **kwargs: None)
+
+    def post(self, request, override_id):
+        note = self.valid(OverrideNoteSerializer, request.data)["note"]
+        with self.audited(
+            action="change",
+            object_type="override",
+            object_id=override_id,
+            detail=self.step,
+            hidden=Override,
+        ):
+            self.service(override_id=override_id, by=request.user, note=note)
+            data = OverrideSerializer(
+                selectors.override_get(user=request.user, override_id=override_id)
+            ).data
+        return Response(data)
+
+
+def _step_schema(step: str, description: str):
+    return extend_schema(
+        operation_id=f"overrides_{step}_create",
+        summary=f"{step.capitalize()} an override",
+        description=description,
+        request=OverrideNoteSerializer,
+        responses={200: OverrideSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["overrides"],
+    )
+
+
+class OverrideApproveView(_OverrideStepView):
+    step = "approve"
+    service = staticmethod(services.override_approve)
+
+    @_step_schema(
+        "approve",
+        "Another IE senior approves: never the one who asked (403). 409 unless requested. "
+        "The hold is re-evaluated at once.",
+    )
+    def post(self, request, override_id):
+        return super().post(request, override_id)
+
+
+class OverrideRejectView(_OverrideStepView):
+    step = "reject"
+    service = staticmethod(services.override_reject)
+
+    @_step_schema(
+        "reject", "Another IE senior rejects: never the one who asked (403). 409 unless requested."
+    )
+    def post(self, request, override_id):
+        return super().post(request, override_id)
+
+
+class OverrideRevokeView(_OverrideStepView):
+    step = "revoke"
+    service = staticmethod(services.override_revoke)
+
+    @_step_schema(
+        "revoke",
+        "End an approved override (409 otherwise): the hold returns to what the rules say.",
+    )
+    def post(self, request, override_id):
+        return super().post(request, override_id)
+
+
+class StatisticsView(ApiView):
+    roles = (Role.ANALYST, Role.AUDITOR)
+    audit_object_type = "statistics"
+
+    @extend_schema(
+        operation_id="statistics_retrieve",
+        summary="Anonymised counts, small numbers suppressed",
+        description=(
+            "Counts from 1 to 4 are `null` with `suppressed: true`; where a table has one such "
+            "cell, its next smallest is suppressed too, so it cannot be found by subtraction."
+        ),
+        responses={200: StatisticsSerializer, **error_responses(401, 403)},
+        tags=["statistics"],
+    )
+    def get(self, request):
+        with self.audited(action="view", object_type="statistics"):
+            data = StatisticsSerializer(statistics()).data
+        return Response(data)

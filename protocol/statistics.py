@@ -1,0 +1,126 @@
+"""Anonymised counts for analysts and auditors, with small numbers suppressed.
+
+Every table is one aggregate query (`GROUP BY` in the database, never a loop over rows). A count
+from 1 to `SUPPRESS_BELOW - 1` is shown as `null` with `"suppressed": true`. Because the totals of
+most tables can be worked out from another table (cases by crime type and cases by
+investigation status both add up to the number of cases), a table with exactly one suppressed
+cell also suppresses its next smallest count, so the hidden one cannot be found by subtraction.
+Zero is shown: it discloses nobody.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from cases.models import Case
+from protocol.rules import values
+from victims.models import Application, SupportEngagement
+
+from .models import Hold, HoldCheck, Override
+
+SUPPRESS_BELOW = 5
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    label: str
+    count: int | None
+    suppressed: bool
+
+
+def _label(code) -> str:
+    return values.LABELS.get(code, str(code).replace("_", " ").capitalize())
+
+
+def suppress(counts: Iterable[tuple[str, str, int]]) -> list[Cell]:
+    """`(key, label, count)` rows as cells, small counts suppressed (primary and secondary)."""
+    rows = list(counts)
+    hidden = {key for key, _, count in rows if 0 < count < SUPPRESS_BELOW}
+    if len(hidden) == 1:
+        shown = sorted((count, key) for key, _, count in rows if count > 0 and key not in hidden)
+        if shown:
+            hidden.add(shown[0][1])
+    return [
+        Cell(key, label, None if key in hidden else count, key in hidden)
+        for key, label, count in rows
+    ]
+
+
+def _grouped(queryset, field: str) -> dict:
+    """`{value: count}` from one `GROUP BY field` query."""
+    return dict(
+        queryset.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n")
+    )
+
+
+def _table(counts: dict, codes: Iterable, label=_label) -> list[Cell]:
+    """Every code listed (zero where none), plus any recorded value outside the list."""
+    codes = list(codes)
+    extra = [code for code in counts if code not in codes and code is not None]
+    return suppress((str(code), label(code), counts.get(code, 0)) for code in [*codes, *extra])
+
+
+def _monthly(queryset, field: str) -> list[Cell]:
+    counts = (
+        queryset.order_by()
+        .annotate(month=TruncMonth(field))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+        .values_list("month", "n")
+    )
+    return suppress((month.strftime("%Y-%m"), month.strftime("%B %Y"), n) for month, n in counts)
+
+
+def statistics() -> dict:
+    """The anonymised counts, computed with aggregate queries."""
+    grounds = Hold.objects.aggregate(
+        **{code: Count("pk", filter=Q(grounds__contains=[code])) for code in values.GROUND_CODES}
+    )
+    flags = Hold.objects.aggregate(
+        **{code: Count("pk", filter=Q(flags__contains=[code])) for code in values.FLAG_CODES}
+    )
+    outcome_counts = _grouped(Case.objects.filter(outcome_code__isnull=False), "outcome_code")
+    hold_checks = HoldCheck.objects.aggregate(
+        in_force=Count("pk", filter=Q(answered_in_force=True)),
+        not_in_force=Count("pk", filter=Q(answered_in_force=False)),
+    )
+    return {
+        "generated_at": timezone.now(),
+        "suppressed_below": SUPPRESS_BELOW,
+        "holds_by_status": _table(_grouped(Hold.objects, "status"), values.HOLD_STATUSES),
+        "holds_by_ground": _table(grounds, values.GROUND_CODES),
+        "holds_by_flag": _table(flags, values.FLAG_CODES),
+        "cases_by_crime_type": _table(_grouped(Case.objects, "crime_type"), values.CRIME_TYPES),
+        "cases_by_role": _table(_grouped(Case.objects, "role"), values.CASE_ROLES),
+        "cases_by_investigation_status": _table(
+            _grouped(Case.objects, "investigation_status"), values.INVESTIGATION_STATUSES
+        ),
+        "cases_by_prosecution_status": _table(
+            _grouped(Case.objects, "prosecution_status"), values.PROSECUTION_STATUSES
+        ),
+        "cases_by_outcome_code": _table(
+            outcome_counts,
+            values.OUTCOME_CODES,
+            label=lambda code: values.OUTCOME_CODE_LABELS.get(code, str(code)),
+        ),
+        "referrals_by_month": _monthly(Case.objects, "referred_on"),
+        "support_engagements_by_status": _table(
+            _grouped(SupportEngagement.objects, "status"), values.SUPPORT_STATUSES
+        ),
+        "applications_by_route": _table(
+            _grouped(Application.objects, "route"), values.APPLICATION_ROUTES
+        ),
+        "overrides_by_status": _table(
+            _grouped(Override.objects, "status"), values.OVERRIDE_STATUSES
+        ),
+        "overrides_by_category": _table(
+            _grouped(Override.objects, "category"), values.OVERRIDE_CATEGORIES
+        ),
+        "hold_checks_by_answer": _table(hold_checks, ("in_force", "not_in_force")),
+        "hold_checks_by_month": _monthly(HoldCheck.objects, "at"),
+    }

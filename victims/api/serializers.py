@@ -1,0 +1,240 @@
+"""Input and output serializers of the victims API. Inputs validate; outputs render."""
+
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from config.api import (
+    CodeField,
+    FactDateField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateField,
+)
+from protocol.api.serializers import HoldSummarySerializer
+from protocol.rules import values
+
+ALPHA3 = RegexValidator(r"^[A-Z]{3}$", "Give an ISO 3166-1 alpha-3 code, like SEN or GBR.")
+ISO639_1 = RegexValidator(r"^[a-z]{2}$", "Give an ISO 639-1 code, like fr or en.")
+TEXT_MAX = 2000
+NOTE_MAX = 5000
+
+# --- Inputs ----------------------------------------------------------------------------------
+
+
+class UpperCharField(StrictCharField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).upper()
+
+
+class LowerCharField(StrictCharField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).lower()
+
+
+class NameField(StrictCharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        super().__init__(**kwargs)
+
+
+class VictimInputSerializer(serializers.Serializer):
+    given_names = NameField()
+    family_name = NameField()
+    date_of_birth = FactDateField()
+    nationality = UpperCharField(
+        max_length=3, min_length=3, validators=[ALPHA3], help_text="ISO 3166-1 alpha-3"
+    )
+    home_office_reference = StrictCharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    preferred_language = LowerCharField(
+        max_length=2, min_length=2, validators=[ISO639_1], help_text="ISO 639-1"
+    )
+    interpreter_needed = StrictBooleanField(required=False, default=False)
+    contact = StrictCharField(
+        max_length=TEXT_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Safe contact details (never shown to IE).",
+    )
+    address = StrictCharField(
+        max_length=TEXT_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Never shown to IE.",
+    )
+
+
+class DependantInputSerializer(serializers.Serializer):
+    given_names = NameField()
+    family_name = NameField()
+    date_of_birth = FactDateField()
+
+
+class NoticeInputSerializer(serializers.Serializer):
+    version = StrictCharField(max_length=20)
+    language = LowerCharField(max_length=2, min_length=2, validators=[ISO639_1])
+    given_on = FactDateField()
+
+
+class SupportReferralInputSerializer(serializers.Serializer):
+    organisation = StrictCharField(max_length=32, help_text="The support organisation's code")
+    consent_given_on = FactDateField(
+        help_text="The date the victim consented to the referral: without consent, no referral.",
+        error_messages={
+            "required": "Record the date the victim consented to the referral: without "
+            "consent, no referral.",
+            "null": "Record the date the victim consented to the referral: without "
+            "consent, no referral.",
+        },
+    )
+
+
+class SupportUpdateInputSerializer(serializers.Serializer):
+    status = CodeField(enum_name="SupportStatus", choices=values.SUPPORT_STATUSES)
+    contact_on = FactDateField(
+        required=False, allow_null=True, help_text="Date of the latest contact"
+    )
+    closed_on = FactDateField(
+        required=False, allow_null=True, help_text="For a closed or disengaged engagement"
+    )
+    note = StrictCharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+
+
+APPLICATION_STATUS_CHOICES = tuple(dict.fromkeys(values.APPLICATION_STATUSES + values.NRM_STATUSES))
+
+
+class ApplicationInputSerializer(serializers.Serializer):
+    route = StrictChoiceField(choices=values.APPLICATION_ROUTES)
+    status = CodeField(
+        enum_name="ApplicationStatus",
+        choices=APPLICATION_STATUS_CHOICES,
+        help_text="For `nrm`: referred, rg_positive, rg_negative, cg_positive, cg_negative; "
+        "for other routes: submitted, granted, refused, challenge_lodged, "
+        "challenge_dismissed, withdrawn, invalid.",
+    )
+    submitted_on = FactDateField()
+    decided_on = FactDateField(required=False, allow_null=True)
+    leave_expires_on = StrictDateField(
+        required=False, allow_null=True, help_text="For a granted application: may be ahead"
+    )
+
+
+class ApplicationUpdateSerializer(ApplicationInputSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def validate(self, data):
+        if not data:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give at least one of: " + ", ".join(self.fields) + "."]}
+            )
+        return data
+
+
+# --- Outputs ---------------------------------------------------------------------------------
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class DependantSerializer(serializers.Serializer):
+    given_names = serializers.CharField()
+    family_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+
+
+class SupportEngagementSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    organisation = OrganisationRefSerializer()
+    status = CodeField(enum_name="SupportStatus", choices=values.SUPPORT_STATUSES)
+    started_on = serializers.DateField()
+    last_contact_on = serializers.DateField(allow_null=True)
+    closed_on = serializers.DateField(allow_null=True)
+
+
+class ApplicationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    victim_id = serializers.UUIDField()
+    route = serializers.ChoiceField(choices=values.APPLICATION_ROUTES)
+    status = CodeField(enum_name="ApplicationStatus", choices=APPLICATION_STATUS_CHOICES)
+    submitted_on = serializers.DateField()
+    decided_on = serializers.DateField(allow_null=True)
+    leave_expires_on = serializers.DateField(allow_null=True)
+    organisation = OrganisationRefSerializer(help_text="The organisation that recorded it")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class VictimCaseSerializer(serializers.Serializer):
+    """A case of the victim's, as a line on the victim's record (no narrative)."""
+
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    force = OrganisationRefSerializer()
+    crime_type = serializers.ChoiceField(choices=values.CRIME_TYPES)
+    role = serializers.ChoiceField(choices=values.CASE_ROLES)
+    referred_on = serializers.DateField()
+    investigation_status = serializers.ChoiceField(choices=values.INVESTIGATION_STATUSES)
+    prosecution_status = serializers.ChoiceField(choices=values.PROSECUTION_STATUSES)
+
+
+class VictimSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    given_names = serializers.CharField()
+    family_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+    nationality = serializers.CharField()
+    home_office_reference = serializers.CharField()
+    preferred_language = serializers.CharField()
+    interpreter_needed = serializers.BooleanField()
+    contact = serializers.CharField()
+    address = serializers.CharField()
+    dependants = DependantSerializer(many=True)
+    hold = HoldSummarySerializer()
+    cases = VictimCaseSerializer(
+        many=True, source="visible_cases", help_text="The cases you may see"
+    )
+    support_engagements = SupportEngagementSerializer(many=True)
+    applications = ApplicationSerializer(many=True)
+    created_at = serializers.DateTimeField()
+
+
+DISCLOSURE_CATEGORIES = {
+    "identity": "Name, date of birth and nationality",
+    "contact_details": "Safe contact details and address",
+    "language_needs": "Preferred language and interpreter needs",
+    "case_status": "How the police case is progressing (not what happened)",
+    "hold_status": "Whether a hold is in force, and until when",
+}
+
+
+class DisclosureCategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField(help_text="In plain words")
+
+
+class DisclosureSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    organisation = OrganisationRefSerializer()
+    categories = serializers.SerializerMethodField(help_text="Which kinds of data")
+    purpose = serializers.CharField(help_text="Why, in plain words")
+
+    @extend_schema_field(DisclosureCategorySerializer(many=True))
+    def get_categories(self, disclosure) -> list[dict]:
+        return DisclosureCategorySerializer(
+            [
+                {"code": code, "label": DISCLOSURE_CATEGORIES.get(code, code.replace("_", " "))}
+                for code in disclosure.categories
+            ],
+            many=True,
+        ).data

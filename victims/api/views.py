@@ -1,0 +1,195 @@
+"""Victims API: the victim, support referrals and updates, applications, disclosures.
+
+Police see the victims of their force's cases; support advisers the victims referred to their
+organisation. For anybody else (IE, oversight, administrators) these endpoints are a 403, and
+a victim that is not the caller's is a 404.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from accounts.roles import POLICE_ROLES, Role
+from config.api import ApiView, cursor_pagination, error_responses
+from victims import selectors, services
+from victims.models import Application, Victim
+
+from .serializers import (
+    ApplicationInputSerializer,
+    ApplicationSerializer,
+    ApplicationUpdateSerializer,
+    DisclosureSerializer,
+    SupportEngagementSerializer,
+    SupportReferralInputSerializer,
+    SupportUpdateInputSerializer,
+    VictimSerializer,
+)
+
+POLICE = tuple(POLICE_ROLES)
+ADVISER = (Role.SUPPORT_ADVISER,)
+
+
+class VictimDetailView(ApiView):
+    roles = (*POLICE, *ADVISER)
+    audit_object_type = "victim"
+
+    @extend_schema(
+        operation_id="victims_retrieve",
+        summary="The victim",
+        description=(
+            "Police: the victims of their force's cases. Support advisers: the victims referred "
+            "to their organisation. The cases listed are only those you may see."
+        ),
+        responses={200: VictimSerializer, **error_responses(401, 403, 404)},
+        tags=["victims"],
+    )
+    def get(self, request, victim_id):
+        with self.audited(action="view", object_type="victim", object_id=victim_id, hidden=Victim):
+            victim = selectors.victim_detail(user=request.user, victim_id=victim_id)
+            data = VictimSerializer(victim).data
+        return Response(data)
+
+
+class SupportReferralView(ApiView):
+    roles = POLICE
+    audit_object_type = "victim"
+    audit_actions = {"POST": "create"}
+
+    @extend_schema(
+        operation_id="victims_support_referrals_create",
+        summary="Refer the victim to a support organisation",
+        description=(
+            "A disclosure of the victim's data to the organisation, recorded with the date the "
+            "victim consented: without consent, 400. 409 if the organisation already has an "
+            "open engagement with the victim."
+        ),
+        request=SupportReferralInputSerializer,
+        responses={201: SupportEngagementSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["victims"],
+    )
+    def post(self, request, victim_id):
+        referral = self.valid(SupportReferralInputSerializer, request.data)
+        with self.audited(
+            action="create", object_type="victim", object_id=victim_id, hidden=Victim
+        ) as access:
+            victim = selectors.victim_get(user=request.user, victim_id=victim_id)
+            engagement = services.support_referral_create(
+                victim=victim,
+                by=request.user,
+                organisation_code=referral["organisation"],
+                consent_given_on=referral["consent_given_on"],
+            )
+            access.detail = f"support referral to {referral['organisation']}"
+            data = SupportEngagementSerializer(engagement).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class SupportUpdateView(ApiView):
+    roles = ADVISER
+    audit_object_type = "victim"
+
+    @extend_schema(
+        operation_id="victims_support_create",
+        summary="Record an engagement update",
+        description=(
+            "Your organisation's engagement with the victim: its status, the date of the latest "
+            "contact, the date it closed, and a note. The hold is re-evaluated after it commits."
+        ),
+        request=SupportUpdateInputSerializer,
+        responses={200: SupportEngagementSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["victims"],
+    )
+    def post(self, request, victim_id):
+        update = self.valid(SupportUpdateInputSerializer, request.data)
+        with self.audited(
+            action="change", object_type="victim", object_id=victim_id, hidden=Victim
+        ) as access:
+            victim = selectors.victim_get(user=request.user, victim_id=victim_id)
+            engagement = services.support_update(victim=victim, by=request.user, **update)
+            access.detail = f"support update: {update['status']}"
+            data = SupportEngagementSerializer(engagement).data
+        return Response(data)
+
+
+class ApplicationCreateView(ApiView):
+    roles = ADVISER
+    audit_object_type = "victim"
+    audit_actions = {"POST": "create"}
+
+    @extend_schema(
+        operation_id="victims_applications_create",
+        summary="Record an application to regularise stay",
+        request=ApplicationInputSerializer,
+        responses={201: ApplicationSerializer, **error_responses(400, 401, 403, 404)},
+        tags=["victims"],
+    )
+    def post(self, request, victim_id):
+        application_data = self.valid(ApplicationInputSerializer, request.data)
+        with self.audited(
+            action="create", object_type="victim", object_id=victim_id, hidden=Victim
+        ) as access:
+            victim = selectors.victim_get(user=request.user, victim_id=victim_id)
+            application = services.application_create(
+                victim=victim, by=request.user, **application_data
+            )
+            access.detail = f"application {application.pk}"
+            data = ApplicationSerializer(application).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationDetailView(ApiView):
+    roles = ADVISER
+    audit_object_type = "application"
+
+    @extend_schema(
+        operation_id="applications_partial_update",
+        summary="Change an application's status or dates",
+        description="The route is fixed once recorded: record a new application instead.",
+        request=ApplicationUpdateSerializer,
+        responses={200: ApplicationSerializer, **error_responses(400, 401, 403, 404)},
+        tags=["victims"],
+    )
+    def patch(self, request, application_id):
+        changes = self.valid(ApplicationUpdateSerializer, request.data)
+        with self.audited(
+            action="change",
+            object_type="application",
+            object_id=application_id,
+            hidden=Application,
+        ):
+            application = selectors.application_get(
+                user=request.user, application_id=application_id
+            )
+            application = services.application_update(
+                application=application, by=request.user, **changes
+            )
+            data = ApplicationSerializer(application).data
+        return Response(data)
+
+
+class DisclosureListView(ApiView):
+    roles = (*POLICE, *ADVISER)
+    audit_object_type = "victim"
+    audit_actions = {"GET": "list"}
+    pagination_class = cursor_pagination("-at")
+
+    @extend_schema(
+        operation_id="victims_disclosures_list",
+        summary="Every disclosure of the victim's data",
+        description=(
+            "When, to which organisation, which kinds of data and why, newest first: the record "
+            "the victim can be given through their adviser or the police."
+        ),
+        responses={200: DisclosureSerializer(many=True), **error_responses(400, 401, 403, 404)},
+        tags=["victims"],
+    )
+    def get(self, request, victim_id):
+        with self.audited(
+            action="list",
+            object_type="victim",
+            object_id=victim_id,
+            detail="disclosures",
+            hidden=Victim,
+        ):
+            victim = selectors.victim_get(user=request.user, victim_id=victim_id)
+            return self.paginated(selectors.disclosure_list(victim=victim), DisclosureSerializer)

@@ -1,0 +1,158 @@
+"""Forms for the victim pages: support referral (police), engagement updates and applications
+(support advisers), and the advisers' list filters. The services decide what the rules need."""
+
+from django import forms
+
+from accounts.forms import DateField, GovukForm, choices_with_blank
+from accounts.models import Organisation
+from accounts.roles import OrganisationKind
+from protocol.rules import values
+
+
+def _choices(codes) -> list[tuple[str, str]]:
+    return [(code, values.LABELS[code]) for code in codes]
+
+
+class SupportReferralForm(GovukForm):
+    service_field_names = {"consent_given_on": "consent_given_on", "organisation": "organisation"}
+
+    organisation = forms.ChoiceField(
+        label="Which support organisation are you referring the victim to?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the support organisation"},
+    )
+    consent_given_on = DateField(
+        label="When did the victim agree to this referral?",
+        what="Date the victim agreed",
+        required_message="Enter the date the victim agreed to the referral. You can only refer "
+        "them if they agree.",
+        help_text="You can only refer the victim if they agree. For example, 14 10 2026",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = list(
+            Organisation.objects.filter(kind=OrganisationKind.SUPPORT_ORGANISATION)
+            .order_by("name")
+            .values_list("code", "name")
+        )
+
+
+class SupportUpdateForm(GovukForm):
+    contact_on = DateField(
+        label="Date of your latest contact with the victim (optional)",
+        what="Date of contact",
+        required=False,
+        help_text="Leave blank if there was no contact. For example, 14 10 2026",
+    )
+    status = forms.ChoiceField(
+        label="Engagement status",
+        choices=_choices(values.SUPPORT_STATUSES),
+        widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Select the engagement status"},
+    )
+    closed_on = DateField(
+        label="Date the engagement ended",
+        what="Date the engagement ended",
+        required=False,
+        help_text="Only if the engagement is closed or the victim disengaged",
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        help_text="Seen only by your organisation",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+NRM_GROUP = "National Referral Mechanism referrals only"
+OTHER_GROUP = "Applications on every other route"
+
+
+class ApplicationForm(GovukForm):
+    route = forms.ChoiceField(
+        label="Route",
+        choices=_choices(values.APPLICATION_ROUTES),
+        widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Select the route of the application or referral"},
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        choices=[
+            ("", "Choose a status"),
+            (OTHER_GROUP, _choices(values.APPLICATION_STATUSES)),
+            (NRM_GROUP, _choices(values.NRM_STATUSES)),
+        ],
+        error_messages={"required": "Select the status of the application or referral"},
+    )
+    submitted_on = DateField(
+        label="Date submitted",
+        what="Date submitted",
+        required_message="Enter the date the application or referral was submitted",
+        help_text="For example, 14 10 2026",
+    )
+    decided_on = DateField(
+        label="Date of the decision",
+        what="Date of the decision",
+        required=False,
+        help_text="Only once there is a decision",
+    )
+    leave_expires_on = DateField(
+        label="Date the permission to stay ends",
+        what="Date the permission to stay ends",
+        required=False,
+        past=False,
+        help_text="Only for a grant of limited leave. Leave blank for settlement.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        route, status = cleaned.get("route"), cleaned.get("status")
+        if route and status:
+            if route == values.NRM_ROUTE and status not in values.NRM_STATUSES:
+                self.add_error(
+                    "status",
+                    "For a National Referral Mechanism referral, choose a status from the "
+                    f"list '{NRM_GROUP}'",
+                )
+            elif route != values.NRM_ROUTE and status not in values.APPLICATION_STATUSES:
+                self.add_error(
+                    "status",
+                    f"For this route, choose a status from the list '{OTHER_GROUP}'",
+                )
+        return cleaned
+
+
+class ApplicationUpdateForm(GovukForm):
+    status = forms.ChoiceField(
+        label="Status",
+        widget=forms.RadioSelect(attrs={"small": True}),
+        error_messages={"required": "Select the status"},
+    )
+    decided_on = ApplicationForm.base_fields["decided_on"]
+    leave_expires_on = ApplicationForm.base_fields["leave_expires_on"]
+
+    def __init__(self, *args, route: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = values.NRM_STATUSES if route == values.NRM_ROUTE else values.APPLICATION_STATUSES
+        self.fields["status"].choices = _choices(codes)
+
+
+NEEDS = [
+    ("", "Any"),
+    ("any", "Something needs doing"),
+    ("contact_overdue", "Contact overdue"),
+    ("challenge_window", "Challenge window closing"),
+]
+
+
+class VictimFilterForm(GovukForm):
+    q = forms.CharField(
+        label="Search", required=False, max_length=100, help_text="Victim reference or name"
+    )
+    needs = forms.ChoiceField(label="What needs doing", required=False, choices=NEEDS)
+    hold_status = forms.ChoiceField(
+        label="Hold",
+        required=False,
+        choices=choices_with_blank(_choices(values.HOLD_STATUSES), "Any"),
+    )

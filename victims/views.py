@@ -1,0 +1,393 @@
+"""Victim pages: the support advisers' list and the victim page (contact, engagement status,
+applications), police referral to a support organisation, and the victim's printable record.
+
+Reads go through `victims.selectors` (a victim not referred to the adviser's organisation, or
+not on the officer's force's cases, is a 404) and are recorded in the access log. Support
+advisers never see the crime narrative: their pages read cases without it.
+"""
+
+import datetime as dt
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.audit import record_access
+from accounts.permissions import (
+    ADVISER,
+    POLICE,
+    POLICE_OR_ADVISER,
+    get_or_404,
+    paginate,
+    role_required,
+)
+from accounts.roles import Role
+from cases.selectors import case_list
+from config.errors import ConflictError
+from protocol.policy import current_policy
+from protocol.selectors import hold_for_victim
+from victims.normalise import name_key
+
+from . import forms
+from .models import Application, SupportEngagement
+from .selectors import application_get, disclosure_list, victim_get, victim_list
+from .services import (
+    application_create,
+    application_update,
+    support_referral_create,
+    support_update,
+)
+
+# --- What needs doing -------------------------------------------------------------------------
+
+
+def _challenge_window() -> int:
+    return current_policy().challenge_window_days
+
+
+def _open_challenges_query(today: dt.date):
+    """Refused applications whose challenge window is still open today."""
+    return Application.objects.filter(
+        status="refused", decided_on__gte=today - dt.timedelta(days=_challenge_window())
+    ).order_by("decided_on")
+
+
+def needs_doing(victim, today: dt.date) -> list[dict]:
+    """What the adviser should do next for this victim (from the hold's flags and the open
+    challenge windows prefetched as `open_challenges`)."""
+    items = []
+    hold = getattr(victim, "hold", None)
+    if hold is not None and "support_contact_overdue" in hold.flags:
+        items.append({"kind": "contact_overdue", "text": "Contact overdue: record your contact"})
+    for application in getattr(victim, "open_challenges", []):
+        closes = application.decided_on + dt.timedelta(days=_challenge_window())
+        days = (closes - today).days
+        items.append(
+            {
+                "kind": "challenge_window",
+                "text": f"Challenge window closes {closes:%-d %B %Y}"
+                + (" (today)" if days == 0 else f" ({days} day{'s' if days != 1 else ''})"),
+            }
+        )
+    if hold is not None and "data_incomplete" in hold.flags:
+        items.append({"kind": "data_incomplete", "text": "Some facts are missing or unclear"})
+    return items
+
+
+@role_required(*ADVISER)
+def victim_list_page(request):
+    """My organisation's victims: hold status and what needs doing."""
+    today = timezone.localdate()
+    form = forms.VictimFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    victims = victim_list(user=request.user).select_related("hold")
+    if filters.get("q"):
+        text = filters["q"].strip()
+        key = name_key(text)
+        condition = Q(reference__iexact=text)
+        if key:
+            condition |= Q(family_name_key__contains=key) | Q(given_names_key__contains=key)
+        victims = victims.filter(condition)
+    if filters.get("hold_status"):
+        victims = victims.filter(hold__status=filters["hold_status"])
+    overdue = Q(hold__flags__contains=["support_contact_overdue"])
+    challenge = Q(pk__in=_open_challenges_query(today).values("victim_id"))
+    needs = filters.get("needs")
+    if needs == "contact_overdue":
+        victims = victims.filter(overdue)
+    elif needs == "challenge_window":
+        victims = victims.filter(challenge)
+    elif needs == "any":
+        victims = victims.filter(overdue | challenge)
+    victims = victims.prefetch_related(
+        Prefetch("applications", queryset=_open_challenges_query(today), to_attr="open_challenges"),
+    ).order_by("family_name_key", "given_names_key", "pk")
+    with transaction.atomic():
+        listing = paginate(request, victims)
+        rows = [
+            {"victim": victim, "needs": needs_doing(victim, today)} for victim in listing["page"]
+        ]
+        record_access(
+            user=request.user,
+            action="list",
+            object_type="victim",
+            request=request,
+            detail=f"page {listing['page'].number}",
+        )
+    filtered = any(filters.get(name) for name in form.fields)
+    return render(
+        request,
+        "victims/list.html",
+        {"form": form, "rows": rows, "filtered": filtered, **listing},
+    )
+
+
+# --- The victim page --------------------------------------------------------------------------
+
+
+def _engagement(victim, organisation) -> SupportEngagement | None:
+    """The adviser's organisation's engagement that `support_update` records against."""
+    return (
+        victim.support_engagements.filter(organisation=organisation)
+        .order_by("-started_on", "-created_at")
+        .first()
+    )
+
+
+@role_required(*POLICE_OR_ADVISER)
+def victim_detail(request, victim_id: UUID):
+    """The victim, their hold, cases (no narrative for advisers) and support. Advisers record
+    contact and engagement status here (POST); applications have pages of their own."""
+    user = request.user
+    is_adviser = user.has_role(Role.SUPPORT_ADVISER)
+    with transaction.atomic():
+        victim = get_or_404(victim_get, user=user, victim_id=victim_id)
+        record_access(
+            user=user, action="view", object_type="victim", object_id=victim.pk, request=request
+        )
+    engagement = _engagement(victim, user.organisation) if is_adviser else None
+    form = None
+    if is_adviser and engagement is not None:
+        if request.method == "POST":
+            form = forms.SupportUpdateForm(request.POST)
+            if form.is_valid():
+                try:
+                    support_update(victim=victim, by=user, **form.cleaned_data)
+                except (ValidationError, ConflictError) as error:
+                    form.apply_service_errors(error)
+                else:
+                    messages.success(
+                        request,
+                        "Support update recorded. The hold is re-evaluated automatically in a few "
+                        "seconds.",
+                    )
+                    return redirect("victims:detail", victim_id=victim.pk)
+        else:
+            form = forms.SupportUpdateForm(initial={"status": engagement.status})
+    elif request.method == "POST":
+        return redirect("victims:detail", victim_id=victim.pk)
+    today = timezone.localdate()
+    victim.open_challenges = list(_open_challenges_query(today).filter(victim=victim))
+    cases = case_list(user=user).filter(victim=victim).select_related("force")
+    if is_adviser:
+        cases = cases.defer("narrative")
+    context = {
+        "victim": victim,
+        "hold": hold_for_victim(victim),
+        "is_adviser": is_adviser,
+        "is_police": user.has_role(*POLICE),
+        "cases": list(cases.order_by("-referred_on")),
+        "dependants": list(victim.dependants.all()),
+        "engagements": list(victim.support_engagements.select_related("organisation")),
+        "engagement": engagement,
+        "updates": list(engagement.updates.select_related("by")[:10]) if engagement else [],
+        "applications": list(victim.applications.all()) if is_adviser else [],
+        "needs": needs_doing(victim, today) if is_adviser else [],
+        "form": form,
+    }
+    context["decisions"] = list(context["hold"].decisions.all()[:10])
+    return render(request, "victims/detail.html", context)
+
+
+@role_required(*POLICE)
+def support_referral(request, victim_id: UUID):
+    """Refer the victim to a support organisation, with their consent (a disclosure)."""
+    with transaction.atomic():
+        victim = get_or_404(victim_get, user=request.user, victim_id=victim_id)
+        record_access(
+            user=request.user,
+            action="view",
+            object_type="victim",
+            object_id=victim.pk,
+            request=request,
+        )
+    form = forms.SupportReferralForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            engagement = support_referral_create(
+                victim=victim,
+                by=request.user,
+                organisation_code=form.cleaned_data["organisation"],
+                consent_given_on=form.cleaned_data["consent_given_on"],
+            )
+        except (ValidationError, ConflictError) as error:
+            form.apply_service_errors(error, {"organisation_code": "organisation"})
+        else:
+            messages.success(
+                request,
+                f"{victim.given_names} {victim.family_name} was referred to "
+                f"{engagement.organisation.name}. The hold is re-evaluated automatically in a "
+                "few seconds.",
+            )
+            return redirect("victims:detail", victim_id=victim.pk)
+    return render(request, "victims/support_referral.html", {"victim": victim, "form": form})
+
+
+# --- Applications -----------------------------------------------------------------------------
+
+
+@role_required(*ADVISER)
+def application_new(request, victim_id: UUID):
+    """Record an application or referral that could regularise the victim's stay."""
+    with transaction.atomic():
+        victim = get_or_404(victim_get, user=request.user, victim_id=victim_id)
+        record_access(
+            user=request.user,
+            action="view",
+            object_type="victim",
+            object_id=victim.pk,
+            request=request,
+        )
+    form = forms.ApplicationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application_create(victim=victim, by=request.user, **form.cleaned_data)
+        except (ValidationError, ConflictError) as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(
+                request,
+                "Application recorded. The hold is re-evaluated automatically in a few seconds.",
+            )
+            return redirect("victims:detail", victim_id=victim.pk)
+    return render(request, "victims/application_form.html", {"victim": victim, "form": form})
+
+
+@role_required(*ADVISER)
+def application_change(request, application_id: UUID):
+    """Change an application's status or dates (its route is fixed once recorded)."""
+    with transaction.atomic():
+        application = get_or_404(application_get, user=request.user, application_id=application_id)
+        record_access(
+            user=request.user,
+            action="view",
+            object_type="application",
+            object_id=application.pk,
+            request=request,
+        )
+    victim = application.victim
+    if request.method == "POST":
+        form = forms.ApplicationUpdateForm(request.POST, route=application.route)
+        if form.is_valid():
+            try:
+                application_update(application=application, by=request.user, **form.cleaned_data)
+            except (ValidationError, ConflictError) as error:
+                form.apply_service_errors(error)
+            else:
+                messages.success(
+                    request,
+                    "Application updated. The hold is re-evaluated automatically in a few seconds.",
+                )
+                return redirect("victims:detail", victim_id=victim.pk)
+    else:
+        form = forms.ApplicationUpdateForm(
+            route=application.route,
+            initial={
+                "status": application.status,
+                "decided_on": application.decided_on,
+                "leave_expires_on": application.leave_expires_on,
+            },
+        )
+    return render(
+        request,
+        "victims/application_form.html",
+        {"victim": victim, "form": form, "application": application},
+    )
+
+
+# --- The victim's own record ------------------------------------------------------------------
+
+# Plain words for the victim, ready for translation.
+CATEGORY_WORDS = {
+    "identity": gettext_lazy("your name and date of birth"),
+    "contact_details": gettext_lazy("how to contact you safely"),
+    "language_needs": gettext_lazy("the language you speak and whether you need an interpreter"),
+    "case_status": gettext_lazy("how far the police investigation and any court case have got"),
+    "hold_status": gettext_lazy("whether your hold is in force"),
+}
+GROUND_WORDS = {
+    "investigation_ongoing": gettext_lazy("The police are investigating the crime."),
+    "prosecution_ongoing": gettext_lazy(
+        "The case against the offender is going through the courts."
+    ),
+    "review_window": gettext_lazy(
+        "You can still ask for a review of the decision not to charge the offender or to stop "
+        "the case."
+    ),
+    "appeal_window": gettext_lazy(
+        "The time allowed for an appeal against the sentence has not passed yet."
+    ),
+    "regularisation_support": gettext_lazy(
+        "You are getting support and advice to apply to stay in the UK."
+    ),
+    "application_pending": gettext_lazy(
+        "Your application to stay is waiting for a decision, or you can still challenge a refusal."
+    ),
+    "nrm_pending": gettext_lazy(
+        "Your modern slavery referral (National Referral Mechanism) is still being decided, or "
+        "you are in the time given after a decision."
+    ),
+}
+_REFERRAL_PURPOSE = "Referral for independent support and advice, with the victim's consent"
+_CHECK_PURPOSE = "Immigration Enforcement checked whether a hold is in force and was told: "
+PURPOSE_WORDS = {
+    _REFERRAL_PURPOSE: gettext_lazy(
+        "You agreed to be referred to them for independent support and advice."
+    ),
+    _CHECK_PURPOSE + "a hold is in force": gettext_lazy(
+        "Immigration Enforcement checked whether you have a hold. They were told only that a "
+        "hold is in force, its reference, the date it lasts until and how to contact the police."
+    ),
+    _CHECK_PURPOSE + "no hold in force": gettext_lazy(
+        "Immigration Enforcement checked whether you have a hold. They were told that no hold is "
+        "in force, and nothing else."
+    ),
+}
+
+
+def _disclosure_lines(victim) -> list[dict]:
+    return [
+        {
+            "at": disclosure.at,
+            "organisation": disclosure.organisation.name,
+            "shared": [CATEGORY_WORDS.get(code, code) for code in disclosure.categories],
+            "why": PURPOSE_WORDS.get(disclosure.purpose) or _(disclosure.purpose),
+        }
+        for disclosure in disclosure_list(victim=victim)
+    ]
+
+
+@role_required(*POLICE_OR_ADVISER)
+def victim_record(request, victim_id: UUID):
+    """A printable, plain-language record for the victim: their hold, what it protects, and
+    every disclosure of their data (to whom, when, why)."""
+    with transaction.atomic():
+        victim = get_or_404(victim_get, user=request.user, victim_id=victim_id)
+        hold = hold_for_victim(victim)
+        disclosures = _disclosure_lines(victim)
+        record_access(
+            user=request.user,
+            action="view",
+            object_type="victim_record",
+            object_id=victim.pk,
+            request=request,
+        )
+    return render(
+        request,
+        "victims/record.html",
+        {
+            "victim": victim,
+            "hold": hold,
+            "grounds": [GROUND_WORDS.get(code, code) for code in hold.grounds],
+            "dependants": list(victim.dependants.all()),
+            "disclosures": disclosures,
+            "organisation": request.user.organisation,
+            "today": timezone.localdate(),
+        },
+    )
