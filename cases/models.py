@@ -53,6 +53,7 @@ class Case(models.Model):
         ordering = ["-referred_on", "-created_at"]
         indexes = [
             models.Index(fields=["force", "-referred_on"], name="case_force_recent"),
+            models.Index(fields=["force", "-created_at"], name="case_force_created"),
             models.Index(fields=["force", "investigation_status"], name="case_force_status"),
         ]
         constraints = [

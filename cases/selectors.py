@@ -1,12 +1,11 @@
 """Reads of cases, scoped to the caller."""
 
 from django.db.models import Prefetch, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from accounts.roles import POLICE_ROLES, Role
-from victims.selectors import victim_list
+from victims.selectors import granted_to_organisation, victim_list
 
-from .models import Case, CaseStatusChange
+from .models import Case, CaseGroupObjectPermission, CaseStatusChange
 
 
 def case_list(*, user) -> QuerySet[Case]:
@@ -15,8 +14,13 @@ def case_list(*, user) -> QuerySet[Case]:
     if not user.is_authenticated:
         return Case.objects.none()
     if user.has_role(*POLICE_ROLES):
-        return get_objects_for_user(
-            user, "cases.view_case", klass=Case, accept_global_perms=False, with_superuser=False
+        # The force's own cases (which lets PostgreSQL walk the force's index in order), each
+        # confirmed by its grant to the force.
+        return granted_to_organisation(
+            Case.objects.filter(force_id=user.organisation_id),
+            CaseGroupObjectPermission,
+            user=user,
+            codename="view_case",
         )
     if user.has_role(Role.SUPPORT_ADVISER):
         return Case.objects.filter(victim__in=victim_list(user=user))

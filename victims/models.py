@@ -45,6 +45,7 @@ class Victim(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            models.Index(fields=["-created_at"], name="victim_recent"),
             models.Index(
                 fields=["family_name_key", "date_of_birth", "given_names_key"],
                 name="victim_identity_key",
