@@ -1,5 +1,6 @@
 """Reads of holds, already scoped and minimised for the caller's role."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -168,6 +169,34 @@ def override_get(*, user, override_id) -> Override:
     return override_list(user=user).get(pk=override_id)
 
 
-def hold_for_victim(victim: Victim) -> Hold:
-    """The victim's hold with its history (the caller has already been scoped to the victim)."""
-    return Hold.objects.prefetch_related("decisions").get(victim=victim)
+_CASE_REFERENCE = re.compile(r"\bC-[0-9A-Z]{6}\b")
+OTHER_FORCE_CASE = "a case recorded by another force"
+
+
+def mask_case_references(lines, visible: set[str]) -> list[str]:
+    """Explanation lines with every case reference the caller may not see replaced by words:
+    another force's case stays invisible, even by its reference."""
+    return [
+        _CASE_REFERENCE.sub(
+            lambda match: match[0] if match[0] in visible else OTHER_FORCE_CASE, line
+        )
+        for line in lines
+    ]
+
+
+def hold_for_victim(victim: Victim, *, user=None) -> Hold:
+    """The victim's hold with its history (the caller has already been scoped to the victim).
+
+    With `user`, explanation lines (current and past) name only the cases that user may see.
+    """
+    hold = Hold.objects.prefetch_related("decisions").get(victim=victim)
+    if user is not None:
+        from cases.selectors import case_list  # cases depends on protocol, not the reverse
+
+        visible = set(
+            case_list(user=user).filter(victim=victim).values_list("reference", flat=True)
+        )
+        hold.explanation = mask_case_references(hold.explanation, visible)
+        for decision in hold.decisions.all():
+            decision.explanation = mask_case_references(decision.explanation, visible)
+    return hold

@@ -55,7 +55,7 @@ class HoldView(ApiView):
             action="view", object_type="victim", object_id=victim_id, detail="hold", hidden=Victim
         ):
             victim = victim_get(user=request.user, victim_id=victim_id)
-            hold = selectors.hold_for_victim(victim)
+            hold = selectors.hold_for_victim(victim, user=request.user)
             data = HoldSerializer(hold, context={"victim": victim}).data
         return Response(data)
 
