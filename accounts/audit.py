@@ -2,12 +2,15 @@
 
 `record_access` is called inside the transaction of the access it records, so a rolled-back
 access leaves no event and a recorded event always matches a committed access. Writers take a
-transaction-scoped advisory lock so the chain is a single line even under concurrency.
+transaction-scoped advisory lock on one of `AUDIT_CHAINS` interleaved chains (chosen at
+random per event), so each chain is a single line even under concurrency while concurrent
+requests rarely wait for each other.
 """
 
 import hashlib
 import hmac as hmac_lib
 import json
+import secrets
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -16,7 +19,7 @@ from django.utils import timezone
 from .models import AccessEvent
 
 GENESIS = "0" * 64
-_CHAIN_LOCK = 727_001  # pg_advisory_xact_lock key for the audit chain
+_CHAIN_LOCK = 727_000  # pg_advisory_xact_lock keys: this plus the chain number
 
 
 def _digest(previous: str, fields: dict) -> str:
@@ -39,6 +42,7 @@ def _chained_fields(event: AccessEvent) -> dict:
         "outcome": event.outcome,
         "request_id": event.request_id,
         "detail": event.detail,
+        "chain": event.chain,
     }
 
 
@@ -53,10 +57,16 @@ def record_access(
     detail: str = "",
 ) -> AccessEvent:
     """Append one access event to the chain (inside the caller's transaction)."""
+    chain = secrets.randbelow(settings.AUDIT_CHAINS)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        previous = AccessEvent.objects.order_by("-id").values_list("hmac", flat=True).first()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK + chain])
+        previous = (
+            AccessEvent.objects.filter(chain=chain)
+            .order_by("-id")
+            .values_list("hmac", flat=True)
+            .first()
+        )
         authenticated = user is not None and getattr(user, "is_authenticated", False)
         organisation = getattr(user, "organisation", None) if authenticated else None
         event = AccessEvent(
@@ -71,6 +81,7 @@ def record_access(
             outcome=outcome,
             request_id=getattr(request, "request_id", "") if request is not None else "",
             detail=detail[:200],
+            chain=chain,
             prev_hmac=previous or GENESIS,
         )
         event.hmac = _digest(event.prev_hmac, _chained_fields(event))
@@ -79,12 +90,15 @@ def record_access(
 
 
 def verify_chain(batch_size: int = 5000) -> tuple[int, AccessEvent | None]:
-    """Recompute the chain in id order; return (events checked, first broken event or None)."""
-    previous = GENESIS
+    """Recompute every chain in id order; return (events checked, first broken event or None)."""
+    previous: dict[int, str] = {}
     checked = 0
     for event in AccessEvent.objects.order_by("id").iterator(chunk_size=batch_size):
-        if event.prev_hmac != previous or event.hmac != _digest(previous, _chained_fields(event)):
+        expected_previous = previous.get(event.chain, GENESIS)
+        if event.prev_hmac != expected_previous or event.hmac != _digest(
+            expected_previous, _chained_fields(event)
+        ):
             return checked, event
-        previous = event.hmac
+        previous[event.chain] = event.hmac
         checked += 1
     return checked, None

@@ -149,8 +149,9 @@ class LoginFailure(models.Model):
 class AccessEvent(models.Model):
     """Append-only record of every access: the database refuses UPDATE and DELETE.
 
-    Each row carries an HMAC over its content and the previous row's HMAC, so any change to
-    the chain is detectable with `manage.py verify_audit`.
+    Each row carries an HMAC over its content and the HMAC of the previous row of the same
+    chain. Events are spread over a few interleaved chains so that concurrent writers do not all
+    queue on one lock; a change to any row breaks its chain, detectable with `verify_audit`.
     """
 
     class Action(models.TextChoices):
@@ -179,12 +180,18 @@ class AccessEvent(models.Model):
     outcome = models.CharField(max_length=8, choices=Outcome.choices)
     request_id = models.CharField(max_length=64, blank=True)
     detail = models.CharField(max_length=200, blank=True)
+    chain = models.PositiveSmallIntegerField(
+        default=0, help_text="Which of the interleaved HMAC chains this event extends"
+    )
     prev_hmac = models.CharField(max_length=64)
     hmac = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["chain", "-id"], name="accessevent_chain_tail"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.object_type}"

@@ -230,6 +230,7 @@ HOLD_POLICY = {
 # --- Audit -------------------------------------------------------------------------------
 
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY")
+AUDIT_CHAINS = 16  # interleaved HMAC chains; changing it needs no migration
 
 # --- Security ----------------------------------------------------------------------------
 
