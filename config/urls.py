@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("cases/", include("cases.urls")),
+    path("victims/", include("victims.urls")),
     path("", include("protocol.urls")),
 ]
 

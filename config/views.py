@@ -1,7 +1,12 @@
-"""Error pages in the service's design; JSON for the API."""
+"""Error pages in the service's design, telling the user what to do next; JSON for the API."""
 
-from django.http import JsonResponse
+import logging
+
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+
+logger = logging.getLogger(__name__)
 
 
 def _is_api(request) -> bool:
@@ -27,4 +32,13 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return _error(request, 500, "errors/500.html", "Something went wrong on our side.")
+    """Rendered without the request's context: whatever failed (the database, the session)
+    must not fail the error page as well."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Something went wrong on our side."}, status=500)
+    try:
+        body = loader.get_template("errors/500.html").render({})
+    except Exception:
+        logger.exception("The 500 page could not be rendered")
+        body = "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p>"
+    return HttpResponse(body, status=500)

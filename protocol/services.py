@@ -2,19 +2,21 @@
 
 `hold_reevaluate` and `holds_reevaluate_batch` lock the hold rows, build the facts in one place
 (`snapshot.py`), evaluate, and write a `HoldDecision` only when the decision changed. Running
-them twice, late or out of order gives the same result. If evaluation raises, the previous hold
-stays as it was (in force if it was) and the error is raised for the caller to retry.
+them twice, late or out of order gives the same result: they carry no facts of their own, they
+read the facts as they are now. If evaluation raises, the previous hold stays exactly as it was
+(in force if it was) and the error is raised (one hold) or reported (a batch) for a retry.
 """
 
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from config.errors import ConflictError
@@ -23,11 +25,15 @@ from victims.models import Victim
 from .models import EndConfirmation, Hold, HoldDecision, Notification, Override
 from .policy import current_policy
 from .rules import Decision, evaluate, values
-from .snapshot import Snapshot, facts_as_record, snapshots_for
+from .snapshot import FACTS_COLUMNS, Snapshot, facts_as_record, snapshot_from_row, snapshots_for
 
 logger = logging.getLogger(__name__)
 
 Trigger = HoldDecision.Trigger
+
+
+class HoldEvaluationError(RuntimeError):
+    """Evaluating a hold failed; the stored hold was kept exactly as it was."""
 
 
 def today() -> date:
@@ -35,34 +41,49 @@ def today() -> date:
     return timezone.localdate()
 
 
+# --- Comparing decisions -------------------------------------------------------------------
+
+
+_rulesets: dict[tuple, tuple[dict, str]] = {}
+
+
+def _ruleset(decision: Decision) -> tuple[dict, str]:
+    """What a decision records about how it was made (the rule-set version and the policy
+    values), as a dict and as JSON. Built once per policy: one policy decides many holds."""
+    key = (decision.ruleset, decision.policy)
+    try:
+        return _rulesets[key]
+    except KeyError:
+        policy = {
+            name: dict(value.items()) if isinstance(value, Mapping) else value
+            for name, value in decision.policy.items()
+        }
+        record = {"version": decision.ruleset, "policy": policy}
+        _rulesets[key] = (record, json.dumps(record, sort_keys=True))
+        return _rulesets[key]
+
+
 def _ruleset_record(decision: Decision) -> dict:
-    return decision.as_dict()["ruleset"]
+    """A fresh copy of the decision's ruleset record, for a model field."""
+    return json.loads(_ruleset(decision)[1])
 
 
-def _decision_key(status, in_force, grounds, protected_until, flags, ruleset) -> tuple:
-    return (status, in_force, tuple(grounds), protected_until, tuple(flags), ruleset)
-
-
-def _stored_key(hold: Hold) -> tuple:
-    return _decision_key(
+def _stored_key(hold) -> tuple:
+    """The decision a stored hold (or anything with its fields) records."""
+    return (
         hold.status,
         hold.in_force,
-        hold.grounds,
+        tuple(hold.grounds),
         hold.protected_until,
-        hold.flags,
-        (hold.ruleset or {}).get("version"),
+        tuple(hold.flags),
+        hold.ruleset or {},
     )
 
 
 def _fresh_key(decision: Decision) -> tuple:
-    return _decision_key(
-        decision.status,
-        decision.in_force,
-        decision.grounds,
-        decision.protected_until,
-        decision.flags,
-        decision.ruleset,
-    )
+    """The same fields of a fresh decision. The ruleset counts whole: a decision made under
+    other policy values is another decision, even when its outcome reads the same."""
+    return (*decision.outcome_key(), _ruleset(decision)[0])
 
 
 def _copy_decision(target, decision: Decision) -> None:
@@ -75,23 +96,124 @@ def _copy_decision(target, decision: Decision) -> None:
     target.ruleset = _ruleset_record(decision)
 
 
+@dataclass(slots=True)
+class StoredHold:
+    """The fields of a locked hold that re-evaluation reads (lighter than a `Hold`)."""
+
+    id: UUID
+    reference: str
+    victim_id: UUID
+    status: str
+    in_force: bool
+    grounds: list[str]
+    protected_until: date | None
+    flags: list[str]
+    explanation: list[str]
+    ruleset: dict
+    status_since: datetime
+
+
+STORED_FIELDS = (
+    "id",
+    "reference",
+    "victim_id",
+    "status",
+    "in_force",
+    "grounds",
+    "protected_until",
+    "flags",
+    "explanation",
+    "ruleset",
+    "status_since",
+)
+
+
+# Lock the holds and read their victims' facts in one statement: one round trip, and the facts
+# and their version from one snapshot. The snapshot is the statement's, taken before any wait
+# for a lock, so after a wait the facts may be older than what the lock's previous holder wrote;
+# the write below never lets an evaluation of older facts replace one of newer facts.
+_LOCK_SQL = (
+    """
+SELECT hold.id, hold.reference, hold.victim_id, hold.status, hold.in_force, hold.grounds,
+       hold.protected_until, hold.flags, hold.explanation, hold.ruleset, hold.status_since,
+"""
+    + FACTS_COLUMNS
+    + """
+FROM protocol_hold hold JOIN victims_victim victim ON victim.id = hold.victim_id
+WHERE hold.@column@ = ANY(%s::uuid[])
+ORDER BY hold.id FOR UPDATE OF hold"""
+)
+
+
+def _lock(
+    *, hold_ids=None, victim_ids=None, skip_locked: bool = False
+) -> list[tuple[StoredHold, Snapshot]]:
+    """Lock the holds with these ids (or of these victims), in primary-key order, so two
+    batches never deadlock, and read their facts. With `skip_locked`, holds another transaction
+    has locked are left out: whoever holds the lock is evaluating them."""
+    column, ids = ("id", hold_ids) if hold_ids is not None else ("victim_id", victim_ids)
+    sql = _LOCK_SQL.replace("@column@", column) + (" SKIP LOCKED" if skip_locked else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(ids)])
+        rows = cursor.fetchall()
+    locked = []
+    for row in rows:
+        hold = StoredHold(*row[: len(STORED_FIELDS)])
+        if isinstance(hold.ruleset, str):  # Django reads jsonb as text and parses it itself
+            hold.ruleset = json.loads(hold.ruleset)
+        locked.append((hold, snapshot_from_row(hold.victim_id, row[len(STORED_FIELDS) :])))
+    return locked
+
+
 @dataclass(frozen=True)
 class BatchResult:
     evaluated: int
     changed: int
-    failed: list[UUID]
+    # The references of the holds whose evaluation failed (each kept as it was).
+    failed: list[str]
+
+
+# --- Creating a hold -------------------------------------------------------------------------
 
 
 def hold_create(*, victim: Victim, on: date | None = None) -> Hold:
     """Create the victim's hold from the facts just written, in the caller's transaction.
 
     Called by the referral service, so the hold exists and is in force (where the rules say so)
-    before any worker runs.
+    before any worker runs. Should evaluation fail, the hold is still created, in force, with
+    the failure in its explanation and `evaluated_version` 0, so that a worker and the sweep
+    evaluate it again: a referral is never lost, nor left without protection, for a rules error.
     """
     on = on or today()
     snapshot = snapshots_for([victim.pk])[victim.pk]
-    decision = evaluate(snapshot.facts, on, current_policy())
     now = timezone.now()
+    try:
+        decision = evaluate(snapshot.facts, on, current_policy())
+    except Exception:
+        logger.exception("Evaluating the new hold of victim %s failed; held in force", victim.pk)
+        hold = Hold(
+            victim=victim,
+            status="active",
+            in_force=True,
+            grounds=[],
+            protected_until=None,
+            flags=["data_incomplete"],
+            explanation=[
+                "H0: the rules could not be evaluated for this referral; the hold is in force "
+                "until they are (re-evaluation pending)"
+            ],
+            ruleset={},
+            evaluated_version=0,
+            evaluated_at=now,
+            evaluated_on=on,
+            next_due_on=on,
+            status_since=now,
+        )
+        hold.save(force_insert=True)
+        transaction.on_commit(
+            lambda: enqueue_reevaluation(victim.pk, Trigger.REFERRAL), robust=True
+        )
+        return hold
     hold = Hold(
         victim=victim,
         evaluated_version=snapshot.facts_version,
@@ -102,15 +224,15 @@ def hold_create(*, victim: Victim, on: date | None = None) -> Hold:
     )
     _copy_decision(hold, decision)
     hold.save(force_insert=True)
-    _record_decision(hold, decision, snapshot, on, Trigger.REFERRAL, now)
+    _decision_record(hold.pk, decision, snapshot, on, Trigger.REFERRAL, now).save(force_insert=True)
     return hold
 
 
-def _record_decision(
-    hold: Hold, decision: Decision, snapshot: Snapshot, on: date, trigger: str, now
+def _decision_record(
+    hold_id: UUID, decision: Decision, snapshot: Snapshot, on: date, trigger: str, now
 ) -> HoldDecision:
     record = HoldDecision(
-        hold=hold,
+        hold_id=hold_id,
         decided_at=now,
         evaluated_on=on,
         facts_version=snapshot.facts_version,
@@ -118,69 +240,129 @@ def _record_decision(
         trigger=trigger,
     )
     _copy_decision(record, decision)
-    record.save(force_insert=True)
     return record
 
 
-def _apply(holds: Sequence[Hold], on: date, trigger: str) -> BatchResult:
-    """Evaluate locked `holds` and write what changed. Must run inside a transaction."""
-    snapshots = snapshots_for([hold.victim_id for hold in holds])
+# --- Re-evaluating holds ---------------------------------------------------------------------
+
+# The writes of a batch, one statement whatever its size, reading its rows from three JSON
+# parameters: the holds whose decision (or only its explanation) changed; the rest, the usual
+# case, where only the evaluation's bookkeeping changes; and the history, one `HoldDecision` for
+# each changed decision. (Data-modifying WITH clauses always run to completion.) A hold already
+# evaluated at a newer `facts_version` is left as it is, with no history: see `_LOCK_SQL`.
+_WRITE_SQL = """
+WITH decided AS (
+    UPDATE protocol_hold AS hold SET
+        status = new.status,
+        in_force = new.in_force,
+        grounds = new.grounds,
+        protected_until = new.protected_until,
+        flags = new.flags,
+        explanation = new.explanation,
+        ruleset = new.ruleset,
+        status_since = new.status_since,
+        evaluated_version = new.evaluated_version,
+        evaluated_at = new.evaluated_at,
+        evaluated_on = new.evaluated_on,
+        next_due_on = new.next_due_on
+    FROM jsonb_to_recordset(%s::jsonb) AS new (
+        id uuid, status varchar, in_force boolean, grounds varchar[], protected_until date,
+        flags varchar[], explanation text[], ruleset jsonb, status_since timestamptz,
+        evaluated_version bigint, evaluated_at timestamptz, evaluated_on date, next_due_on date
+    )
+    WHERE hold.id = new.id AND hold.evaluated_version <= new.evaluated_version
+    RETURNING hold.id
+), kept AS (
+    UPDATE protocol_hold AS hold SET
+        evaluated_version = new.evaluated_version,
+        evaluated_at = new.evaluated_at,
+        evaluated_on = new.evaluated_on,
+        next_due_on = new.next_due_on
+    FROM jsonb_to_recordset(%s::jsonb) AS new (
+        id uuid, evaluated_version bigint, evaluated_at timestamptz, evaluated_on date,
+        next_due_on date
+    )
+    WHERE hold.id = new.id AND hold.evaluated_version <= new.evaluated_version
+)
+INSERT INTO protocol_holddecision (
+    hold_id, status, in_force, grounds, protected_until, flags, explanation, ruleset,
+    decided_at, evaluated_on, facts_version, facts, trigger
+)
+SELECT
+    hold_id, status, in_force, grounds, protected_until, flags, explanation, ruleset,
+    decided_at, evaluated_on, facts_version, facts, trigger
+FROM jsonb_to_recordset(%s::jsonb) AS new (
+    hold_id uuid, status varchar, in_force boolean, grounds varchar[], protected_until date,
+    flags varchar[], explanation text[], ruleset jsonb, decided_at timestamptz,
+    evaluated_on date, facts_version bigint, facts jsonb, trigger varchar
+)
+WHERE new.hold_id IN (SELECT id FROM decided)
+"""
+
+
+def _json(rows: list[dict]) -> str:
+    # Dates, times and UUIDs as their ISO 8601 / canonical text, which PostgreSQL reads back.
+    return json.dumps(rows, default=str, separators=(",", ":"))
+
+
+def _apply(locked: Sequence[tuple[StoredHold, Snapshot]], on: date, trigger: str) -> BatchResult:
+    """Evaluate locked holds on their facts and write what changed. Must run inside the
+    transaction that locked them."""
+    if not locked:
+        return BatchResult(evaluated=0, changed=0, failed=[])
     policy = current_policy()
     now = timezone.now()
-    changed_holds: list[Hold] = []
-    decisions: list[HoldDecision] = []
-    failed: list[UUID] = []
-    for hold in holds:
-        snapshot = snapshots[hold.victim_id]
+    decisions: list[dict] = []
+    bookkeeping: list[dict] = []
+    history: list[dict] = []
+    failed: list[str] = []
+    for hold, snapshot in locked:
         try:
             decision = evaluate(snapshot.facts, on, policy)
         except Exception:
-            # Fail towards protection: the stored hold stays exactly as it was.
+            # Fail towards protection: the stored hold stays exactly as it was, and lags its
+            # facts, so the task's retry or the sweep evaluates it again.
             logger.exception("Evaluating hold %s failed; it stays as it was", hold.reference)
-            failed.append(hold.victim_id)
+            failed.append(hold.reference)
             continue
-        if _fresh_key(decision) != _stored_key(hold):
-            if decision.status != hold.status:
-                hold.status_since = now
-            _copy_decision(hold, decision)
-            record = HoldDecision(
-                hold=hold,
-                decided_at=now,
-                evaluated_on=on,
-                facts_version=snapshot.facts_version,
-                facts=facts_as_record(snapshot.facts),
-                trigger=trigger,
+        row = {
+            "id": hold.id,
+            "evaluated_version": snapshot.facts_version,
+            "evaluated_at": now,
+            "evaluated_on": on,
+            "next_due_on": decision.reevaluate_on,
+        }
+        decision_changed = _fresh_key(decision) != _stored_key(hold)
+        if not decision_changed and list(decision.explanation) == list(hold.explanation):
+            bookkeeping.append(row)
+            continue
+        fields = {
+            "status": decision.status,
+            "in_force": decision.in_force,
+            "grounds": decision.grounds,
+            "protected_until": decision.protected_until,
+            "flags": decision.flags,
+            "explanation": decision.explanation,
+            "ruleset": _ruleset(decision)[0],
+        }
+        status_since = now if decision.status != hold.status else hold.status_since
+        decisions.append({**row, **fields, "status_since": status_since})
+        if decision_changed:
+            history.append(
+                {
+                    "hold_id": hold.id,
+                    **fields,
+                    "decided_at": now,
+                    "evaluated_on": on,
+                    "facts_version": snapshot.facts_version,
+                    "facts": facts_as_record(snapshot.facts),
+                    "trigger": str(trigger),
+                }
             )
-            _copy_decision(record, decision)
-            decisions.append(record)
-        elif list(decision.explanation) != list(hold.explanation):
-            hold.explanation = list(decision.explanation)
-        hold.evaluated_version = snapshot.facts_version
-        hold.evaluated_at = now
-        hold.evaluated_on = on
-        hold.next_due_on = decision.reevaluate_on
-        changed_holds.append(hold)
-    if changed_holds:
-        Hold.objects.bulk_update(
-            changed_holds,
-            [
-                "status",
-                "in_force",
-                "grounds",
-                "protected_until",
-                "flags",
-                "explanation",
-                "ruleset",
-                "evaluated_version",
-                "evaluated_at",
-                "evaluated_on",
-                "next_due_on",
-                "status_since",
-            ],
-        )
-    if decisions:
-        HoldDecision.objects.bulk_create(decisions)
-    return BatchResult(evaluated=len(holds) - len(failed), changed=len(decisions), failed=failed)
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITE_SQL, [_json(decisions), _json(bookkeeping), _json(history)])
+        changed = cursor.rowcount  # the history rows written
+    return BatchResult(evaluated=len(locked) - len(failed), changed=changed, failed=failed)
 
 
 def hold_reevaluate(
@@ -188,45 +370,91 @@ def hold_reevaluate(
 ) -> bool:
     """Re-evaluate one victim's hold. Returns True when the decision changed.
 
-    Raises if evaluation fails, after leaving the stored hold untouched, so the task retries.
+    Raises `HoldEvaluationError` if evaluation fails (and `Hold.DoesNotExist` if the victim has
+    no hold), after leaving the stored hold untouched, so the task retries.
     """
     with transaction.atomic():
-        hold = Hold.objects.select_for_update().get(victim_id=victim_id)
-        result = _apply([hold], on or today(), trigger)
+        locked = _lock(victim_ids=[victim_id])
+        if not locked:
+            raise Hold.DoesNotExist(f"No hold for victim {victim_id}")
+        result = _apply(locked, on or today(), trigger)
     if result.failed:
-        raise RuntimeError(f"Evaluating the hold of victim {victim_id} failed; it was kept.")
+        raise HoldEvaluationError(
+            f"Evaluating hold {result.failed[0]} (victim {victim_id}) failed; it was kept."
+        )
     return result.changed > 0
 
 
 def holds_reevaluate_batch(
     *, hold_ids: Sequence[UUID], trigger: str, on: date | None = None, skip_locked: bool = False
 ) -> BatchResult:
-    """Re-evaluate a batch of holds in one transaction (bulk command and sweep)."""
-    with transaction.atomic():
-        queryset = Hold.objects.select_for_update(skip_locked=skip_locked).filter(pk__in=hold_ids)
-        holds = list(queryset.order_by("pk"))
-        return _apply(holds, on or today(), trigger)
+    """Re-evaluate a batch of holds in one transaction (bulk command and sweep).
+
+    Should the batch fail as a whole (facts the database cannot hand over, say), each hold is
+    tried on its own, so one bad record never holds up the others. A lost database connection
+    is raised at once.
+    """
+    on = on or today()
+    try:
+        with transaction.atomic():
+            return _apply(_lock(hold_ids=hold_ids, skip_locked=skip_locked), on, trigger)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        if len(hold_ids) <= 1:
+            references = _references(hold_ids)
+            logger.exception("Re-evaluating hold %s failed; it stays as it was", references)
+            return BatchResult(evaluated=0, changed=0, failed=references)
+        logger.exception("Re-evaluating %d holds failed; trying them one by one", len(hold_ids))
+    evaluated = changed = 0
+    failed: list[str] = []
+    for hold_id in hold_ids:
+        result = holds_reevaluate_batch(
+            hold_ids=[hold_id], trigger=trigger, on=on, skip_locked=skip_locked
+        )
+        evaluated += result.evaluated
+        changed += result.changed
+        failed += result.failed
+    return BatchResult(evaluated=evaluated, changed=changed, failed=failed)
 
 
-def due_hold_ids(*, on: date, limit: int) -> list[UUID]:
+def _references(hold_ids: Sequence[UUID]) -> list[str]:
+    try:
+        found = dict(Hold.objects.filter(pk__in=hold_ids).values_list("pk", "reference"))
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        found = {}
+    return [found.get(hold_id, str(hold_id)) for hold_id in hold_ids]
+
+
+def holds_needing_evaluation(*, on: date) -> QuerySet:
     """Holds that must be re-evaluated now: facts changed since the last evaluation (a lost
-    message, a broker outage), or a date that changes the decision has come."""
-    lagging = Hold.objects.filter(evaluated_version__lt=F("victim__facts_version"))
-    due = Hold.objects.filter(next_due_on__lte=on)
-    ids: list[UUID] = list(lagging.values_list("pk", flat=True)[:limit])
-    if len(ids) < limit:
-        ids.extend(due.exclude(pk__in=ids).values_list("pk", flat=True)[: limit - len(ids)])
-    return ids
+    message, a broker outage, a failed evaluation), or a date that changes the decision has
+    come (a window closing, grace ending, an override lapsing)."""
+    return Hold.objects.filter(
+        Q(evaluated_version__lt=F("victim__facts_version")) | Q(next_due_on__lte=on)
+    )
+
+
+def due_hold_ids(*, on: date, limit: int, after: UUID | None = None) -> list[UUID]:
+    """The next `limit` holds needing evaluation, in primary-key order after `after`: a sweep
+    walks the table once, so a hold that keeps failing cannot starve the others."""
+    queryset = holds_needing_evaluation(on=on).order_by("pk")
+    if after is not None:
+        queryset = queryset.filter(pk__gt=after)
+    return list(queryset.values_list("pk", flat=True)[:limit])
 
 
 def oldest_hold_ids(*, limit: int) -> list[UUID]:
     """The holds evaluated longest ago: the sweep re-checks a slice of them on every run, so
     any stored decision that differs from a fresh evaluation is repaired in time."""
-    return list(Hold.objects.order_by("evaluated_at").values_list("pk", flat=True)[:limit])
+    return list(Hold.objects.order_by("evaluated_at", "pk").values_list("pk", flat=True)[:limit])
 
 
-def hold_verify(hold: Hold, snapshot: Snapshot, on: date) -> Decision | None:
-    """The fresh decision when it differs from the stored one, else None."""
+def hold_verify(hold, snapshot: Snapshot, on: date) -> Decision | None:
+    """The fresh decision when it differs from the stored one (a `Hold` or a `StoredHold`),
+    else None."""
     decision = evaluate(snapshot.facts, on, current_policy())
     return decision if _fresh_key(decision) != _stored_key(hold) else None
 
@@ -243,10 +471,12 @@ def facts_changed(*, victim_id: UUID, trigger: str) -> None:
 
 
 def enqueue_reevaluation(victim_id: UUID, trigger: str) -> None:
+    """Send the re-evaluation task. Never raises: a message that cannot be sent is repaired by
+    the sweep, which finds the hold lagging its facts."""
     from .tasks import reevaluate_hold
 
     try:
-        reevaluate_hold.delay(str(victim_id), trigger)
+        reevaluate_hold.delay(str(victim_id), str(trigger))
     except Exception:
         logger.warning(
             "Could not enqueue re-evaluation of victim %s; the sweep will pick it up",

@@ -6,8 +6,9 @@ from uuid import UUID
 
 import redis
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import task_postrun, task_prerun, worker_ready
 from django.conf import settings
+from django.db import close_old_connections, reset_queries
 
 from config.health import worker_heartbeat_key
 
@@ -23,43 +24,61 @@ logger = logging.getLogger(__name__)
     retry_backoff=2,
     retry_backoff_max=300,
     max_retries=8,
+    acks_late=True,
 )
 def reevaluate_hold(victim_id: str, trigger: str = services.Trigger.SWEEP) -> bool:
-    """Re-evaluate one victim's hold (after a fact change has committed)."""
+    """Re-evaluate one victim's hold (after a fact change has committed).
+
+    A failure is retried with backoff; when the retries run out, the hold still lags its facts,
+    so the sweep keeps trying. Either way the stored hold stays as it was until then.
+    """
     try:
-        return services.hold_reevaluate(victim_id=UUID(victim_id), trigger=trigger)
+        victim_uuid = UUID(victim_id)
+    except (TypeError, ValueError):
+        logger.error("Not a victim id: %r; nothing to re-evaluate", victim_id)
+        return False
+    if trigger not in services.Trigger.values:
+        trigger = services.Trigger.SWEEP
+    try:
+        return services.hold_reevaluate(victim_id=victim_uuid, trigger=trigger)
     except Hold.DoesNotExist:
         logger.warning("No hold for victim %s: nothing to re-evaluate", victim_id)
         return False
 
 
-@shared_task(name="protocol.tasks.sweep_holds")
+# A sweep that waited longer than this in the queue (a worker was down) is dropped: the next
+# one does the same work, so a backlog of sweeps would only repeat it.
+SWEEP_EXPIRES_SECONDS = 5 * 60
+
+
+@shared_task(name="protocol.tasks.sweep_holds", expires=SWEEP_EXPIRES_SECONDS)
 def sweep_holds() -> dict[str, int]:
     """Re-evaluate every hold that lags its facts or whose due date has come, then re-check a
-    slice of the holds evaluated longest ago. Locked holds are skipped: whoever holds the lock
-    is evaluating them already."""
+    slice of the holds evaluated longest ago (which repairs any stored decision that differs
+    from a fresh one). Walks the holds once, in primary-key order, so a hold that keeps failing
+    cannot starve the others. Locked holds are skipped: whoever holds the lock is evaluating
+    them already, and the next sweep looks again."""
     batch = settings.HOLD_SWEEP_BATCH
     on = services.today()
     totals = {"evaluated": 0, "changed": 0, "failed": 0}
-    for _ in range(200):  # bounded, whatever happens
-        ids = services.due_hold_ids(on=on, limit=batch)
-        if not ids:
-            break
+
+    def run(ids) -> None:
         result = services.holds_reevaluate_batch(
             hold_ids=ids, trigger=services.Trigger.SWEEP, on=on, skip_locked=True
         )
         totals["evaluated"] += result.evaluated
         totals["changed"] += result.changed
         totals["failed"] += len(result.failed)
-        if result.evaluated == 0:
-            break  # everything left is locked or failing: the next sweep tries again
+        if settings.DEBUG:
+            reset_queries()  # or a long sweep would keep every statement it ran
+
+    after = None
+    while ids := services.due_hold_ids(on=on, limit=batch, after=after):
+        run(ids)
+        after = ids[-1]
     oldest = services.oldest_hold_ids(limit=batch)
     if oldest:
-        result = services.holds_reevaluate_batch(
-            hold_ids=oldest, trigger=services.Trigger.SWEEP, on=on, skip_locked=True
-        )
-        totals["evaluated"] += result.evaluated
-        totals["changed"] += result.changed
+        run(oldest)
     if totals["changed"] or totals["failed"]:
         logger.info("Hold sweep: %s", totals)
     return totals
@@ -80,6 +99,22 @@ def heartbeat() -> None:
 def ping(value: int = 0) -> int:
     """A no-op round trip, for smoke tests and benchmark baselines."""
     return value
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connections(sender=None, **kwargs) -> None:
+    """Around every task, what Django does around every request: close a database connection
+    that is broken or older than CONN_MAX_AGE, and health-check it before its next use.
+
+    With CELERY_DB_REUSE_MAX set, Celery then keeps a worker's connection from task to task
+    (without it, Celery closes the connection after every task, and each task pays for a new
+    one: several milliseconds, most of a re-evaluation's time). Tasks run eagerly (in tests,
+    inside the caller's transaction) are left alone, as Celery leaves them.
+    """
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    close_old_connections()
 
 
 @worker_ready.connect

@@ -1,8 +1,329 @@
+"""The home page, and the Immigration Enforcement pages: check a hold, the review queue,
+confirming the end of a hold, and public-protection overrides.
+
+IE pages show hold references, dates, statuses and the referring force's contact point only:
+never a name, an address, contact details or anything about the crime.
+"""
+
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.timezone import now as timezone_now
+
+from accounts.audit import record_access
+from accounts.models import Organisation
+from accounts.permissions import IE, IE_SENIOR, paginate, role_required
+from accounts.roles import POLICE_ROLES, Role
+from cases.models import Case
+from cases.selectors import case_list
+from config.errors import ConflictError
+from victims.selectors import victim_list
+
+from . import forms
+from .models import Hold, Notification, Override
+from .policy import current_policy
+from .rules import values
+from .selectors import hold_check, review_queue
+from .services import (
+    end_confirm,
+    override_approve,
+    override_reject,
+    override_request,
+    override_revoke,
+)
+
+# --- Home -----------------------------------------------------------------------------------------
 
 
 @login_required
 def home(request):
     """Each role's own work."""
-    return render(request, "protocol/home.html", {"roles": sorted(request.user.roles)})
+    user = request.user
+    context: dict = {"roles": sorted(user.roles)}
+    if user.has_role(*POLICE_ROLES):
+        cases = case_list(user=user)
+        with transaction.atomic():
+            context["recent_cases"] = list(
+                cases.select_related("victim", "victim__hold").order_by(
+                    "-referred_on", "-created_at"
+                )[:5]
+            )
+            record_access(
+                user=user, action="list", object_type="case", request=request, detail="home"
+            )
+        context["case_count"] = cases.count()
+        context["review_due_count"] = cases.filter(victim__hold__status="review_due").count()
+    if user.has_role(Role.SUPPORT_ADVISER):
+        victims = victim_list(user=user)
+        context["victim_count"] = victims.count()
+        context["overdue_count"] = victims.filter(
+            hold__flags__contains=["support_contact_overdue"]
+        ).count()
+    if user.has_role(Role.IE_SENIOR):
+        context["review_count"] = review_queue().count()
+        context["decision_count"] = (
+            Override.objects.filter(status="requested").exclude(requested_by=user).count()
+        )
+    if user.has_role(*POLICE_ROLES, Role.SUPPORT_ADVISER) and user.organisation:
+        context["notifications"] = list(
+            Notification.objects.filter(organisation=user.organisation).select_related("hold")[:5]
+        )
+    return render(request, "protocol/home.html", context)
+
+
+# --- Check a hold ---------------------------------------------------------------------------------
+
+
+def _check_allowed(user) -> bool:
+    """The API's per-user rate for hold checks applies to the page as well."""
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["hold_check"]
+    count, _, period = rate.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+    window = int(timezone_now().timestamp() // seconds)
+    key = f"hold-check-page:{user.pk}:{window}"
+    cache.add(key, 0, timeout=seconds)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        used = 1
+    return used <= int(count)
+
+
+@role_required(*IE)
+def hold_check_page(request):
+    """One person, exact identifiers only. The answer says only "Hold in force" (reference,
+    protected until, contact point) or "No hold in force"; the check is recorded."""
+    form = forms.HoldCheckForm(request.POST if request.method == "POST" else None)
+    answer = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if _check_allowed(request.user):
+            answer = hold_check(user=request.user, request=request, **form.identifiers())
+            form = forms.HoldCheckForm()  # the identifiers are not shown again
+        else:
+            form.add_error(
+                None,
+                "You have made too many checks in a short time. Wait a minute, then try again.",
+            )
+            status = 429
+    return render(
+        request, "protocol/hold_check.html", {"form": form, "answer": answer}, status=status
+    )
+
+
+# --- Review queue, holds --------------------------------------------------------------------------
+
+
+def _referring_forces(victim_ids) -> dict[UUID, Organisation]:
+    """The force that referred each victim most recently: its contact point, nothing else."""
+    rows = (
+        Case.objects.filter(victim_id__in=list(victim_ids))
+        .order_by("victim_id", "-referred_on")
+        .distinct("victim_id")
+        .select_related("force")
+        .only("victim_id", "referred_on", "force")
+    )
+    return {row.victim_id: row.force for row in rows}
+
+
+def _ie_status(hold: Hold) -> str:
+    """The status IE may see: a hold not in force reads the same whatever the reason, unless
+    IE's own override is why."""
+    if hold.in_force or hold.status == "overridden":
+        return values.LABELS[hold.status]
+    return "Not in force"
+
+
+@role_required(*IE_SENIOR)
+def review_queue_page(request):
+    """Holds due for review, oldest first: references and dates only."""
+    with transaction.atomic():
+        listing = paginate(request, review_queue())
+        holds = list(listing["page"])
+        forces = _referring_forces(hold.victim_id for hold in holds)
+        record_access(
+            user=request.user,
+            action="list",
+            object_type="hold",
+            request=request,
+            detail="review queue",
+        )
+    rows = [{"hold": hold, "force": forces.get(hold.victim_id)} for hold in holds]
+    return render(request, "protocol/review_queue.html", {"rows": rows, **listing})
+
+
+def _ie_hold(reference: str) -> Hold:
+    """A hold an IE senior may open by its reference: in force, or with an override. Any other
+    hold is a 404, exactly like an unknown reference."""
+    hold = Hold.objects.filter(reference=reference.upper()).first()
+    if hold is None or not (hold.in_force or hold.overrides.exists()):
+        raise Http404
+    return hold
+
+
+@role_required(*IE_SENIOR)
+def hold_detail(request, reference: str):
+    with transaction.atomic():
+        hold = _ie_hold(reference)
+        overrides = list(hold.overrides.select_related("requested_by", "decided_by", "revoked_by"))
+        force = _referring_forces([hold.victim_id]).get(hold.victim_id)
+        record_access(
+            user=request.user, action="view", object_type="hold", object_id=hold.pk, request=request
+        )
+    live = [override for override in overrides if override.status in ("requested", "approved")]
+    return render(
+        request,
+        "protocol/hold_detail.html",
+        {
+            "hold": hold,
+            "status_label": _ie_status(hold),
+            "force": force,
+            "overrides": overrides,
+            "can_request": hold.in_force and not live,
+            "can_confirm_end": hold.status == "review_due",
+        },
+    )
+
+
+@role_required(*IE_SENIOR)
+def hold_confirm_end(request, reference: str):
+    """Confirm the end of a hold that is due for review (the service refuses any other)."""
+    hold = _ie_hold(reference)
+    form = forms.ConfirmEndForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            end_confirm(hold_reference=hold.reference, by=request.user, **form.cleaned_data)
+        except (ValidationError, ConflictError) as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(request, f"The end of hold {hold.reference} was confirmed.")
+            return redirect("review_queue")
+    return render(
+        request,
+        "protocol/confirm_end.html",
+        {"hold": hold, "status_label": _ie_status(hold), "form": form},
+    )
+
+
+@role_required(*IE_SENIOR)
+def hold_override_request(request, reference: str):
+    """Ask for a public-protection override; another IE senior must decide it."""
+    hold = _ie_hold(reference)
+    form = forms.OverrideRequestForm(request.POST if request.method == "POST" else None)
+    limit = current_policy().override_max_days
+    form.fields["expires_on"].help_text = (
+        f"An override lasts at most {limit} days, and ends then if you leave this blank. "
+        "For example, 14 1 2027"
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            override_request(by=request.user, hold_reference=hold.reference, **form.cleaned_data)
+        except (ValidationError, ConflictError) as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(
+                request,
+                "Override requested. Another IE senior caseworker must approve it before it "
+                "takes effect.",
+            )
+            return redirect("hold_detail", reference=hold.reference)
+    return render(request, "protocol/override_request.html", {"hold": hold, "form": form})
+
+
+# --- Overrides ------------------------------------------------------------------------------------
+
+
+@role_required(*IE_SENIOR)
+def override_list(request):
+    """Overrides waiting for a decision, and approved overrides that may be revoked."""
+    live = (
+        Override.objects.filter(Q(status="requested") | Q(status="approved"))
+        .select_related("hold", "requested_by")
+        .order_by("status", "requested_at")
+    )
+    with transaction.atomic():
+        listing = paginate(request, live)
+        overrides = list(listing["page"])
+        record_access(
+            user=request.user,
+            action="list",
+            object_type="override",
+            request=request,
+        )
+    return render(request, "protocol/override_list.html", {"overrides": overrides, **listing})
+
+
+def _override(override_id: UUID) -> Override:
+    override = (
+        Override.objects.select_related("hold", "requested_by", "decided_by")
+        .filter(pk=override_id)
+        .first()
+    )
+    if override is None:
+        raise Http404
+    return override
+
+
+@role_required(*IE_SENIOR)
+def override_decide(request, override_id: UUID):
+    """Approve or reject an override another IE senior requested."""
+    with transaction.atomic():
+        override = _override(override_id)
+        record_access(
+            user=request.user,
+            action="view",
+            object_type="override",
+            object_id=override.pk,
+            request=request,
+        )
+    form = forms.OverrideDecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        decide = override_approve if form.cleaned_data["decision"] == "approve" else override_reject
+        try:
+            decide(override_id=override.pk, by=request.user, note=form.cleaned_data["note"])
+        except (ValidationError, ConflictError) as error:
+            form.apply_service_errors(error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            verb = "approved" if form.cleaned_data["decision"] == "approve" else "rejected"
+            messages.success(request, f"You {verb} the override of hold {override.hold.reference}.")
+            return redirect("override_list")
+    return render(
+        request,
+        "protocol/override_decide.html",
+        {
+            "override": override,
+            "form": form,
+            "own_request": override.requested_by_id == request.user.pk,
+        },
+    )
+
+
+@role_required(*IE_SENIOR)
+def override_revoke_page(request, override_id: UUID):
+    """End an approved override: the hold returns to what the rules say."""
+    override = _override(override_id)
+    form = forms.OverrideRevokeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            override_revoke(override_id=override.pk, by=request.user, **form.cleaned_data)
+        except (ValidationError, ConflictError) as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(
+                request,
+                f"You revoked the override of hold {override.hold.reference}. The hold is back "
+                "to what the rules say.",
+            )
+            return redirect("hold_detail", reference=override.hold.reference)
+    return render(request, "protocol/override_revoke.html", {"override": override, "form": form})

@@ -121,17 +121,19 @@ def celery_queue(settings):
     """This session's queue, emptied before and after the test."""
     from config.celery import app
 
+    from .worker import purge_queue
+
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
+    purge_queue(app, queue)
     yield queue
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
+    purge_queue(app, queue)
 
 
 @pytest.fixture
 def celery_worker_process(transactional_db, celery_queue, tmp_path):
-    """A real Celery worker process consuming this test's queue; stopped afterwards."""
+    """Start real Celery worker processes consuming this test's queue: `start(**extra_env)`
+    returns a `tests.worker.Worker` (call `.wait_ready()` to wait for it to consume). They are
+    stopped afterwards, and their logs printed (pytest shows them when the test fails)."""
     from .worker import Worker
 
     workers = []
@@ -142,5 +144,6 @@ def celery_worker_process(transactional_db, celery_queue, tmp_path):
         return worker
 
     yield start
-    for worker in workers:
+    for number, worker in enumerate(workers):
         worker.stop()
+        print(f"--- worker {number} log ---\n{worker.log()}")

@@ -19,11 +19,15 @@ class Command(BaseCommand):
         results: list[dict] = []
         for path in paths:
             try:
-                items = json.loads(Path(path).read_text(encoding="utf-8"))
+                # utf-8-sig: a file saved with a byte-order mark is still UTF-8 JSON.
+                items = json.loads(Path(path).read_text(encoding="utf-8-sig"))
             except OSError as error:
-                raise CommandError(f"{path}: cannot read the file ({error.strerror}).") from None
+                reason = error.strerror or str(error)
+                raise CommandError(f"{path}: cannot read the file ({reason}).") from None
             except (UnicodeDecodeError, json.JSONDecodeError) as error:
                 raise CommandError(f"{path}: not valid JSON ({error}).") from None
+            except RecursionError:
+                raise CommandError(f"{path}: not valid JSON (nested too deeply).") from None
             try:
                 results.extend(scenario_results(items))
             except (FactsFormatError, PolicyError) as error:

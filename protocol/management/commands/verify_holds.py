@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, reset_queries, transaction
 
 from protocol import services
 from protocol.models import Hold
@@ -15,33 +17,58 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=2000)
 
     def handle(self, *args, batch_size: int, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
         on = services.today()
         checked = 0
-        differing: list[str] = []
+        problems: list[str] = []
         last_id = None
         while True:
+            holds, snapshots = self._read_batch(last_id, batch_size)
+            if not holds:
+                break
+            last_id = holds[-1].id
+            for hold in holds:
+                checked += 1
+                try:
+                    fresh = services.hold_verify(hold, snapshots[hold.victim_id], on)
+                except Exception as error:
+                    problems.append(f"{hold.reference}: evaluation failed ({error!r})")
+                    continue
+                if fresh is not None:
+                    problems.append(
+                        f"{hold.reference}: stored {hold.status} {list(hold.grounds)} "
+                        f"until {hold.protected_until} flags {list(hold.flags)} "
+                        f"ruleset {(hold.ruleset or {}).get('version')}; "
+                        f"fresh {fresh.status} {list(fresh.grounds)} "
+                        f"until {fresh.protected_until} flags {list(fresh.flags)} "
+                        f"ruleset {fresh.ruleset}"
+                    )
+            if settings.DEBUG:
+                reset_queries()
+        for line in problems:
+            self.stderr.write(line)
+        if problems:
+            raise CommandError(
+                f"{len(problems)} of {checked} holds differ from a fresh evaluation."
+            )
+        self.stdout.write(f"All {checked} holds match a fresh evaluation.")
+
+    def _read_batch(self, last_id, batch_size: int):
+        """The next batch of holds and their facts, read from one snapshot of the database (at
+        the top level, a repeatable-read transaction), so that a change committed while the
+        batch is read cannot pass for a difference."""
+        top_level = not connection.in_atomic_block
+        with transaction.atomic():
+            if top_level:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             page = Hold.objects.order_by("pk")
             if last_id is not None:
                 page = page.filter(pk__gt=last_id)
-            holds = list(page[:batch_size])
-            if not holds:
-                break
-            last_id = holds[-1].pk
-            snapshots = snapshots_for([hold.victim_id for hold in holds])
-            for hold in holds:
-                fresh = services.hold_verify(hold, snapshots[hold.victim_id], on)
-                checked += 1
-                if fresh is not None:
-                    differing.append(
-                        f"{hold.reference}: stored {hold.status} {sorted(hold.grounds)} "
-                        f"until {hold.protected_until}, fresh {fresh.status} "
-                        f"{sorted(fresh.grounds)} until {fresh.protected_until}"
-                    )
-        for line in differing:
-            self.stderr.write(line)
-        if differing:
-            self.stderr.write(
-                f"{len(differing)} of {checked} holds differ from a fresh evaluation."
-            )
-            raise SystemExit(1)
-        self.stdout.write(f"All {checked} holds match a fresh evaluation.")
+            holds = [
+                services.StoredHold(*row)
+                for row in page.values_list(*services.STORED_FIELDS)[:batch_size]
+            ]
+            snapshots = snapshots_for([hold.victim_id for hold in holds]) if holds else {}
+        return holds, snapshots

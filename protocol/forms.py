@@ -1,0 +1,152 @@
+"""Forms for the Immigration Enforcement pages: the hold check, end confirmation and overrides."""
+
+from django import forms
+
+from accounts.forms import DateField, GovukForm
+from protocol.rules import values
+
+
+def _choices(codes) -> list[tuple[str, str]]:
+    return [(code, values.LABELS[code]) for code in codes]
+
+
+NO_AUTOFILL = {"autocomplete": "off", "spellcheck": "false"}
+
+
+class HoldCheckForm(GovukForm):
+    """Exact identifiers only: a Home Office reference, or full name and date of birth (one of
+    the two, never both: each check uses one way of finding the person)."""
+
+    home_office_reference = forms.CharField(
+        label="Home Office reference",
+        required=False,
+        max_length=40,
+        help_text="For example, A1234567",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", **NO_AUTOFILL}),
+    )
+    family_name = forms.CharField(
+        label="Family name",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs=NO_AUTOFILL),
+    )
+    given_names = forms.CharField(
+        label="Given names",
+        required=False,
+        max_length=200,
+        help_text="All of them, exactly as recorded",
+        widget=forms.TextInput(attrs=NO_AUTOFILL),
+    )
+    date_of_birth = DateField(
+        label="Date of birth",
+        what="Date of birth",
+        required=False,
+        help_text="For example, 27 3 1990",
+    )
+
+    IDENTITY_FIELDS = ("family_name", "given_names", "date_of_birth")
+
+    def _identity_started(self) -> bool:
+        data = self.data
+        return any(
+            (data.get(name) or "").strip()
+            for name in (
+                "family_name",
+                "given_names",
+                "date_of_birth_day",
+                "date_of_birth_month",
+                "date_of_birth_year",
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        reference = (cleaned.get("home_office_reference") or "").strip()
+        identity = self._identity_started()
+        if reference and identity:
+            self.add_error(
+                "home_office_reference",
+                "Enter a Home Office reference or a name and date of birth, not both",
+            )
+        elif not reference and not identity:
+            self.add_error(
+                "home_office_reference",
+                "Enter a Home Office reference, or a name and date of birth",
+            )
+        elif identity:
+            if not (cleaned.get("family_name") or "").strip():
+                self.add_error("family_name", "Enter the family name")
+            if not (cleaned.get("given_names") or "").strip():
+                self.add_error("given_names", "Enter the given names")
+            if "date_of_birth" not in self._errors and not cleaned.get("date_of_birth"):
+                self.fields["date_of_birth"].error_parts = {"day", "month", "year"}
+                self.add_error("date_of_birth", "Enter the date of birth")
+        return cleaned
+
+    def identifiers(self) -> dict:
+        data = self.cleaned_data
+        if (data.get("home_office_reference") or "").strip():
+            return {"home_office_reference": data["home_office_reference"].strip()}
+        return {
+            "family_name": data["family_name"].strip(),
+            "given_names": data["given_names"].strip(),
+            "date_of_birth": data["date_of_birth"],
+        }
+
+
+class ConfirmEndForm(GovukForm):
+    reason = forms.ChoiceField(
+        label="Why has the hold ended?",
+        choices=_choices(values.END_REASONS),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why the hold has ended"},
+    )
+
+
+class OverrideRequestForm(GovukForm):
+    category = forms.ChoiceField(
+        label="Why is a public-protection override needed?",
+        choices=_choices(values.OVERRIDE_CATEGORIES),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the reason for the override"},
+    )
+    justification = forms.CharField(
+        label="Justification",
+        help_text="The evidence for the risk, in enough detail for another IE senior "
+        "caseworker to decide. Do not include the victim's name or address.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Explain why the override is needed"},
+    )
+    expires_on = DateField(
+        label="When should the override end? (optional)",
+        what="The date the override ends",
+        required=False,
+        past=False,
+        future=True,
+        help_text="An override lasts at most 90 days, and ends then if you leave this blank. "
+        "For example, 14 1 2027",
+    )
+
+
+class OverrideDecisionForm(GovukForm):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("approve", "Approve the override"), ("reject", "Reject the override")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether you approve or reject the override"},
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        help_text="Your reasons, for the record",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class OverrideRevokeForm(GovukForm):
+    note = forms.CharField(
+        label="Why are you revoking the override?",
+        help_text="For the record",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Explain why you are revoking the override"},
+    )
