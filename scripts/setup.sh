@@ -4,21 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+works() { [ -n "$1" ] && "$1" -c 'import sys' >/dev/null 2>&1; }
+
 find_python() {
   if [ -n "${PYTHON:-}" ]; then echo "$PYTHON"; return; fi
-  for candidate in python3.12 python3.11; do
-    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys' >/dev/null 2>&1; then
-      command -v "$candidate"; return
+  # Python 3.12 first (the lock file is made for it), then 3.11; on PATH, then through pyenv.
+  for minor in 12 11; do
+    if works "$(command -v python3.$minor)"; then command -v python3.$minor; return; fi
+    if command -v pyenv >/dev/null 2>&1; then
+      for version in $(pyenv versions --bare 2>/dev/null | grep -E "^3\.$minor\.[0-9]+$" | sort -rV); do
+        candidate=$(PYENV_VERSION=$version pyenv which python3 2>/dev/null || true)
+        if works "$candidate"; then echo "$candidate"; return; fi
+      done
     fi
   done
-  if command -v pyenv >/dev/null 2>&1; then
-    for version in $(pyenv versions --bare 2>/dev/null | grep -E '^3\.1[12]\.' | sort -rV); do
-      PYENV_VERSION=$version pyenv which python3 2>/dev/null && return
-    done
-  fi
-  if command -v python3 >/dev/null 2>&1 && python3 -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))'; then
-    command -v python3; return
-  fi
   echo "Python 3.12 (or 3.11) is needed: install it, or set PYTHON=/path/to/python3.12" >&2
   exit 1
 }
@@ -28,8 +27,10 @@ if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || ! cmp -s requirements.lock 
   python=$(find_python)
   echo "Using $python ($("$python" --version))"
   [ -x .venv/bin/python ] || "$python" -m venv .venv
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
+  .venv/bin/python -m pip install --quiet --upgrade pip 2> >(grep -v 'is ignored' >&2)
+  .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock \
+    2> >(grep -v 'is ignored' >&2)
+  .venv/bin/python -c 'import django, celery, rest_framework'  # fail here if the install did
   cp requirements.lock "$stamp"
 fi
 
