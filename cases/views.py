@@ -25,11 +25,13 @@ from accounts.forms import GovukForm
 from accounts.permissions import POLICE, get_or_404, paginate, role_required
 from config.errors import ConflictError
 from protocol.rules import values
+from protocol.selectors import hold_for_victim
 from victims.normalise import name_key
 from victims.selectors import victim_get
 
 from . import forms
-from .selectors import case_get, case_list
+from .selectors import case_detail as case_detail_selector
+from .selectors import case_get, case_search
 from .services import case_status_change, referral_create
 
 # --- The referral journey ---------------------------------------------------------------------
@@ -520,14 +522,16 @@ def case_list_page(request):
     """The force's cases, with search and filters (status, crime type, hold status)."""
     form = forms.CaseFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    cases = case_list(user=request.user).select_related("victim", "victim__hold")
+    cases = case_search(
+        user=request.user,
+        status=filters.get("investigation_status"),
+        prosecution_status=filters.get("prosecution_status"),
+        hold_status=filters.get("hold_status"),
+    )
     if filters.get("q"):
         cases = _search(cases, filters["q"])
-    for field in ("investigation_status", "prosecution_status", "crime_type"):
-        if filters.get(field):
-            cases = cases.filter(**{field: filters[field]})
-    if filters.get("hold_status"):
-        cases = cases.filter(victim__hold__status=filters["hold_status"])
+    if filters.get("crime_type"):
+        cases = cases.filter(crime_type=filters["crime_type"])
     with transaction.atomic():
         listing = paginate(request, cases.order_by("-referred_on", "-created_at"))
         rows = list(listing["page"])
@@ -546,14 +550,14 @@ def case_list_page(request):
     )
 
 
-def _case_context(case, form) -> dict:
-    hold = case.victim.hold
+def _case_context(case, form, user) -> dict:
+    hold = hold_for_victim(case.victim, user=user)
     return {
         "case": case,
         "victim": case.victim,
         "hold": hold,
-        "decisions": list(hold.decisions.all()[:10]),
-        "changes": list(case.status_changes.select_related("by")[:20]),
+        "decisions": list(hold.decisions.all())[:10],
+        "changes": list(case.status_changes.all())[:20],
         "dependants": list(case.victim.dependants.all()),
         "form": form,
     }
@@ -564,7 +568,7 @@ def case_detail(request, case_id: UUID):
     """The case, its victim's hold, and a form to record an investigation or prosecution
     change (the hold is re-evaluated by a worker after the change commits)."""
     with transaction.atomic():
-        case = get_or_404(case_get, user=request.user, case_id=case_id)
+        case = get_or_404(case_detail_selector, user=request.user, case_id=case_id)
         record_access(
             user=request.user, action="view", object_type="case", object_id=case.pk, request=request
         )
@@ -598,4 +602,4 @@ def case_detail(request, case_id: UUID):
                 "concluded_on": case.concluded_on,
             }
         )
-    return render(request, "cases/detail.html", _case_context(case, form))
+    return render(request, "cases/detail.html", _case_context(case, form, request.user))

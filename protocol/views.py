@@ -13,16 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.timezone import now as timezone_now
 
 from accounts.audit import record_access
-from accounts.models import Organisation
-from accounts.permissions import IE, IE_SENIOR, paginate, role_required
+from accounts.permissions import IE, IE_SENIOR, get_or_404, paginate, role_required
 from accounts.roles import POLICE_ROLES, Role
-from cases.models import Case
 from cases.selectors import case_list
 from config.errors import ConflictError
 from victims.selectors import victim_list
@@ -31,7 +28,8 @@ from . import forms
 from .models import Hold, Notification, Override
 from .policy import current_policy
 from .rules import values
-from .selectors import hold_check, review_queue
+from .selectors import _referring_force, hold_check, override_get, review_queue
+from .selectors import override_list as override_list_selector
 from .services import (
     end_confirm,
     override_approve,
@@ -70,7 +68,7 @@ def home(request):
     if user.has_role(Role.IE_SENIOR):
         context["review_count"] = review_queue().count()
         context["decision_count"] = (
-            Override.objects.filter(status="requested").exclude(requested_by=user).count()
+            override_list_selector(user=user, status="requested").exclude(requested_by=user).count()
         )
     if user.has_role(*POLICE_ROLES, Role.SUPPORT_ADVISER) and user.organisation:
         context["notifications"] = list(
@@ -123,16 +121,10 @@ def hold_check_page(request):
 # --- Review queue, holds --------------------------------------------------------------------------
 
 
-def _referring_forces(victim_ids) -> dict[UUID, Organisation]:
-    """The force that referred each victim most recently: its contact point, nothing else."""
-    rows = (
-        Case.objects.filter(victim_id__in=list(victim_ids))
-        .order_by("victim_id", "-referred_on")
-        .distinct("victim_id")
-        .select_related("force")
-        .only("victim_id", "referred_on", "force")
-    )
-    return {row.victim_id: row.force for row in rows}
+def _contact(hold: Hold) -> dict | None:
+    """The referring force's contact point, as the review queue and the hold check give it."""
+    force = _referring_force(hold)
+    return {"organisation": force.name, **force.contact} if force else None
 
 
 def _ie_status(hold: Hold) -> str:
@@ -149,7 +141,6 @@ def review_queue_page(request):
     with transaction.atomic():
         listing = paginate(request, review_queue())
         holds = list(listing["page"])
-        forces = _referring_forces(hold.victim_id for hold in holds)
         record_access(
             user=request.user,
             action="list",
@@ -157,8 +148,7 @@ def review_queue_page(request):
             request=request,
             detail="review queue",
         )
-    rows = [{"hold": hold, "force": forces.get(hold.victim_id)} for hold in holds]
-    return render(request, "protocol/review_queue.html", {"rows": rows, **listing})
+    return render(request, "protocol/review_queue.html", {"holds": holds, **listing})
 
 
 def _ie_hold(reference: str) -> Hold:
@@ -175,7 +165,7 @@ def hold_detail(request, reference: str):
     with transaction.atomic():
         hold = _ie_hold(reference)
         overrides = list(hold.overrides.select_related("requested_by", "decided_by", "revoked_by"))
-        force = _referring_forces([hold.victim_id]).get(hold.victim_id)
+        contact = _contact(hold)
         record_access(
             user=request.user, action="view", object_type="hold", object_id=hold.pk, request=request
         )
@@ -186,7 +176,7 @@ def hold_detail(request, reference: str):
         {
             "hold": hold,
             "status_label": _ie_status(hold),
-            "force": force,
+            "contact": contact,
             "overrides": overrides,
             "can_request": hold.in_force and not live,
             "can_confirm_end": hold.status == "review_due",
@@ -210,7 +200,7 @@ def hold_confirm_end(request, reference: str):
     return render(
         request,
         "protocol/confirm_end.html",
-        {"hold": hold, "status_label": _ie_status(hold), "form": form},
+        {"hold": hold, "status_label": _ie_status(hold), "contact": _contact(hold), "form": form},
     )
 
 
@@ -246,8 +236,8 @@ def hold_override_request(request, reference: str):
 def override_list(request):
     """Overrides waiting for a decision, and approved overrides that may be revoked."""
     live = (
-        Override.objects.filter(Q(status="requested") | Q(status="approved"))
-        .select_related("hold", "requested_by")
+        override_list_selector(user=request.user)
+        .filter(status__in=("requested", "approved"))
         .order_by("status", "requested_at")
     )
     with transaction.atomic():
@@ -262,22 +252,15 @@ def override_list(request):
     return render(request, "protocol/override_list.html", {"overrides": overrides, **listing})
 
 
-def _override(override_id: UUID) -> Override:
-    override = (
-        Override.objects.select_related("hold", "requested_by", "decided_by")
-        .filter(pk=override_id)
-        .first()
-    )
-    if override is None:
-        raise Http404
-    return override
+def _override(user, override_id: UUID) -> Override:
+    return get_or_404(override_get, user=user, override_id=override_id)
 
 
 @role_required(*IE_SENIOR)
 def override_decide(request, override_id: UUID):
     """Approve or reject an override another IE senior requested."""
     with transaction.atomic():
-        override = _override(override_id)
+        override = _override(request.user, override_id)
         record_access(
             user=request.user,
             action="view",
@@ -312,7 +295,7 @@ def override_decide(request, override_id: UUID):
 @role_required(*IE_SENIOR)
 def override_revoke_page(request, override_id: UUID):
     """End an approved override: the hold returns to what the rules say."""
-    override = _override(override_id)
+    override = _override(request.user, override_id)
     form = forms.OverrideRevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

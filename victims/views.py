@@ -28,7 +28,6 @@ from accounts.permissions import (
     role_required,
 )
 from accounts.roles import Role
-from cases.selectors import case_list
 from config.errors import ConflictError
 from protocol.policy import current_policy
 from protocol.selectors import hold_for_victim
@@ -37,6 +36,7 @@ from victims.normalise import name_key
 from . import forms
 from .models import Application, SupportEngagement
 from .selectors import application_get, disclosure_list, victim_get, victim_list
+from .selectors import victim_detail as victim_detail_selector
 from .services import (
     application_create,
     application_update,
@@ -147,7 +147,7 @@ def victim_detail(request, victim_id: UUID):
     user = request.user
     is_adviser = user.has_role(Role.SUPPORT_ADVISER)
     with transaction.atomic():
-        victim = get_or_404(victim_get, user=user, victim_id=victim_id)
+        victim = get_or_404(victim_detail_selector, user=user, victim_id=victim_id)
         record_access(
             user=user, action="view", object_type="victim", object_id=victim.pk, request=request
         )
@@ -174,17 +174,14 @@ def victim_detail(request, victim_id: UUID):
         return redirect("victims:detail", victim_id=victim.pk)
     today = timezone.localdate()
     victim.open_challenges = list(_open_challenges_query(today).filter(victim=victim))
-    cases = case_list(user=user).filter(victim=victim).select_related("force")
-    if is_adviser:
-        cases = cases.defer("narrative")
     context = {
         "victim": victim,
-        "hold": hold_for_victim(victim),
+        "hold": hold_for_victim(victim, user=user),
         "is_adviser": is_adviser,
         "is_police": user.has_role(*POLICE),
-        "cases": list(cases.order_by("-referred_on")),
+        "cases": victim.visible_cases,  # only the cases this user may see; no narrative shown
         "dependants": list(victim.dependants.all()),
-        "engagements": list(victim.support_engagements.select_related("organisation")),
+        "engagements": list(victim.support_engagements.all()),
         "engagement": engagement,
         "updates": list(engagement.updates.select_related("by")[:10]) if engagement else [],
         "applications": list(victim.applications.all()) if is_adviser else [],
@@ -369,7 +366,7 @@ def victim_record(request, victim_id: UUID):
     every disclosure of their data (to whom, when, why)."""
     with transaction.atomic():
         victim = get_or_404(victim_get, user=request.user, victim_id=victim_id)
-        hold = hold_for_victim(victim)
+        hold = hold_for_victim(victim, user=request.user)
         disclosures = _disclosure_lines(victim)
         record_access(
             user=request.user,

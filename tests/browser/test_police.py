@@ -10,6 +10,7 @@ import time
 import pytest
 from django.utils import timezone
 
+from protocol.models import Hold
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker]
 def test_an_officer_logs_a_referral_and_the_worker_updates_the_hold(
     browser_for, officer, support_org, celery_worker_process
 ):
-    celery_worker_process()  # starts while the officer types
+    worker = celery_worker_process()  # starts while the officer types
     today = timezone.localdate()
     tab = browser_for()
     page = tab.page
@@ -106,12 +107,15 @@ def test_an_officer_logs_a_referral_and_the_worker_updates_the_hold(
     page.get_by_label("Note (optional)").fill("No suspect identified")
     page.get_by_role("button", name="Save status change").click()
     assert "Status change recorded" in tab.text(".govuk-notification-banner")
-    deadline = time.monotonic() + 45
+    deadline = time.monotonic() + 60
     while tab.text("#hold-status") != "Review due":
-        assert time.monotonic() < deadline, "the worker did not update the hold"
+        assert time.monotonic() < deadline, "the worker did not update the hold:\n" + worker.log()
         time.sleep(0.5)
         page.reload()
     tab.check("case-page-after-worker")
+    # Decided by the task the change enqueued (not by a sweep or a command).
+    hold = Hold.objects.get(victim__cases__reference=case_reference)
+    assert hold.decisions.filter(status="review_due", trigger="case_status").exists()
     assert "Until an IE senior caseworker confirms its end" in tab.text("#hold-protected-until")
 
     # A status change that the service refuses is explained, and nothing changes.

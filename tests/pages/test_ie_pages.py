@@ -284,3 +284,14 @@ def test_every_ie_page_leaks_nothing(referral, review_due_hold, senior, casework
         assert response.status_code == 200, url
         assert_no_leak(response, referral)
     assert_no_leak(client_for(caseworker).get(reverse("home")), referral)
+
+
+def test_the_review_queue_makes_a_fixed_number_of_queries(
+    officer, senior, client_for, django_assert_max_num_queries
+):
+    for number in range(6):
+        make_review_due(officer, given_names=f"Person{number}")
+    client = client_for(senior)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("review_queue"))
+    assert "6 holds due for review" in text_of(response)

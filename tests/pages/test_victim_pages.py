@@ -265,3 +265,15 @@ def test_the_victims_record_is_ready_for_translation(referral, officer, client_f
     assert french_today in text_of(response)
     template = (settings.BASE_DIR / "templates/victims/record.html").read_text()
     assert "{% translate" in template and "{% blocktranslate" in template
+
+
+def test_the_advisers_list_makes_a_fixed_number_of_queries(
+    officer, adviser, support_org, client_for, django_assert_max_num_queries
+):
+    for number in range(12):
+        referral = make_referral(officer, victim={"given_names": f"Person{number}"})
+        _refer(referral, officer, support_org)
+    client = client_for(adviser)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("victims:list"))
+    assert "Showing 1 to 12 of 12 victims" in text_of(response)
