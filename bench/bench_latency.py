@@ -18,9 +18,10 @@ Baseline, interleaved with the changes so both see the same machine: the round t
 task, `protocol.tasks.ping.delay(n).get()`. Target: change-to-hold p99 under 2 times the no-op's
 p99, over at least 500 changes (BENCH_CHANGES, default 600).
 
-The worker runs twice: with the settings as they are (`config.settings.local`), and with
-`CELERY_DB_REUSE_MAX` added (`bench/latency_settings.py`), the setting this benchmark
-recommends; the second run is skipped once the setting is there already.
+The worker runs three times: with the settings as they are (`config.settings.local`); with
+`CELERY_DB_REUSE_MAX` added (`bench/latency_settings.py`), the setting this benchmark recommends
+(skipped once the setting is there already); and with DEBUG off as well, as in production
+(local settings turn DEBUG on, and Django then records every query).
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ CHANGE_CYCLE = [
 ]
 
 
-def start_worker(queue: str, settings_module: str) -> tuple[subprocess.Popen, Path]:
+def start_worker(
+    queue: str, settings_module: str, extra_env: dict[str, str]
+) -> tuple[subprocess.Popen, Path]:
     log_path = Path(f"/tmp/bench-latency-worker-{queue}.log")  # noqa: S108
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -76,15 +79,22 @@ def start_worker(queue: str, settings_module: str) -> tuple[subprocess.Popen, Pa
                 f"{queue}@%h",
             ],
             cwd=common.ROOT,
-            env={**os.environ, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": settings_module},
+            env={
+                **os.environ,
+                "LOG_LEVEL": "WARNING",
+                "DJANGO_SETTINGS_MODULE": settings_module,
+                **extra_env,
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     return process, log_path
 
 
-def run(settings_module: str, cases, officer) -> dict[str, dict[str, float]]:
-    """Start a worker with `settings_module`, measure, stop it."""
+def run(
+    settings_module: str, extra_env: dict[str, str], cases, officer
+) -> dict[str, dict[str, float]]:
+    """Start a worker with `settings_module` (and `extra_env`), measure, stop it."""
     from django.conf import settings
     from django.db import connection, transaction
     from django.utils import timezone
@@ -95,7 +105,7 @@ def run(settings_module: str, cases, officer) -> dict[str, dict[str, float]]:
     from protocol.tasks import ping, reevaluate_hold
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    worker, log_path = start_worker(queue, settings_module)
+    worker, log_path = start_worker(queue, settings_module, extra_env)
     sent: list = []
 
     def enqueue_with_result(victim_id, trigger) -> None:
@@ -110,7 +120,9 @@ def run(settings_module: str, cases, officer) -> dict[str, dict[str, float]]:
         started = time.perf_counter()
         while True:
             try:
-                ping.delay(0).get(timeout=5)
+                first = ping.delay(0)
+                first.get(timeout=5)
+                first.forget()
                 break
             except Exception:
                 if worker.poll() is not None or time.perf_counter() - started > 60:
@@ -149,7 +161,8 @@ def run(settings_module: str, cases, officer) -> dict[str, dict[str, float]]:
             result.forget()
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT evaluated_version, evaluated_at FROM protocol_hold WHERE victim_id = %s",
+                    "SELECT evaluated_version, evaluated_at FROM protocol_hold "
+                    "WHERE victim_id = %s",
                     [case.victim_id],
                 )
                 evaluated_version, evaluated_at = cursor.fetchone()
@@ -169,9 +182,9 @@ def run(settings_module: str, cases, officer) -> dict[str, dict[str, float]]:
             hold_seconds, stamp_seconds = change(number, cases[WARM_UP + number])
             to_hold.append(hold_seconds)
             to_stamp.append(stamp_seconds)
-        print(
-            f"  {CHANGES} changes and {CHANGES} no-op round trips in {time.perf_counter() - began:.1f} s"
-        )
+        elapsed = time.perf_counter() - began
+        print(f"  {CHANGES} changes and {CHANGES} no-op round trips in {elapsed:.1f} s")
+        log_path.unlink(missing_ok=True)  # kept only when something went wrong
     finally:
         services.enqueue_reevaluation = real_enqueue
         worker.send_signal(signal.SIGTERM)
@@ -180,7 +193,12 @@ def run(settings_module: str, cases, officer) -> dict[str, dict[str, float]]:
         except subprocess.TimeoutExpired:
             worker.kill()
         with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge(queue)
+            conn.default_channel.queue_delete(queue)
+            conn.default_channel.client.delete(
+                f"casework:worker-heartbeat:{queue}",
+                f"_kombu.binding.{queue}",
+                f"_kombu.binding_permanent.{queue}",
+            )
     return {
         "ping": common.summary_ms(pings),
         "hold": common.summary_ms(to_hold),
@@ -199,11 +217,14 @@ def main() -> int:
     from accounts.models import User
     from cases.models import Case
 
-    configurations = [("config.settings.local", "settings as they are")]
+    configurations = [("config.settings.local", {}, "local settings as they are")]
     if not getattr(settings, "CELERY_DB_REUSE_MAX", None):
-        configurations.append(("bench.latency_settings", "+ CELERY_DB_REUSE_MAX (recommended)"))
+        configurations.append(("bench.latency_settings", {}, "+ CELERY_DB_REUSE_MAX (recommended)"))
+    configurations.append(
+        ("bench.latency_settings", {"BENCH_WORKER_DEBUG": "0"}, "+ DEBUG off, as in production")
+    )
     needed = (CHANGES + WARM_UP) * len(configurations)
-    victims = max(2000, needed * 2)
+    victims = max(2000, needed * 3)  # about two in five cases suit
     print(f"Change-to-hold latency benchmark on {url.rsplit('@', 1)[-1]} ({os.cpu_count()} CPUs)")
     common.reset_data()
     common.generate(start=0, count=victims)
@@ -220,9 +241,9 @@ def main() -> int:
     print(f"  {victims:,} victims generated; {needed} cases will change, one each")
 
     results = {}
-    for number, (module, label) in enumerate(configurations):
+    for number, (module, extra_env, label) in enumerate(configurations):
         share = cases[number * (CHANGES + WARM_UP) : (number + 1) * (CHANGES + WARM_UP)]
-        results[label] = run(module, share, officer)
+        results[label] = run(module, extra_env, share, officer)
 
     rows = []
     for label, figures in results.items():
@@ -246,18 +267,16 @@ def main() -> int:
     print()
     print(common.table(rows, ("worker", "what", "n", "p50 ms", "p99 ms", "mean ms", "max ms")))
     print()
-    met_any = False
     for label, figures in results.items():
         ratio_p50 = figures["hold"]["p50"] / figures["ping"]["p50"]
         ratio_p99 = figures["hold"]["p99"] / figures["ping"]["p99"]
         met = ratio_p99 < TARGET_RATIO
-        met_any = met_any or met
         print(
             f"{label}: change-to-hold vs no-op round trip p50 {ratio_p50:.2f}x, p99 "
             f"{ratio_p99:.2f}x; target p99 under {TARGET_RATIO:.0f}x "
             f"{'met' if met else 'MISSED'}."
         )
-    return 0 if met_any else 1
+    return 0 if met else 1  # judged on the last, production-like worker
 
 
 if __name__ == "__main__":

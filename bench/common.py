@@ -137,9 +137,12 @@ def reference(prefix: str, number: int) -> str:
 def _copy(table_name: str, columns: Iterable[str], rows: Iterable[tuple]) -> None:
     from django.db import connection
 
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"  # noqa: S608 (our names)
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"  # noqa: S608 (our names)
+        ) as copy,
+    ):
         for row in rows:
             copy.write_row(row)
 

@@ -3,8 +3,12 @@
 `hold_reevaluate` and `holds_reevaluate_batch` lock the hold rows, build the facts in one place
 (`snapshot.py`), evaluate, and write a `HoldDecision` only when the decision changed. Running
 them twice, late or out of order gives the same result: they carry no facts of their own, they
-read the facts as they are now. If evaluation raises, the previous hold stays exactly as it was
-(in force if it was) and the error is raised (one hold) or reported (a batch) for a retry.
+read the facts as they are now, and a hold never goes back to an evaluation of older facts
+(`evaluated_version` only grows). If evaluation raises, the previous hold stays exactly as it
+was (in force if it was) and the error is raised (one hold) or reported (a batch) for a retry.
+
+One re-evaluation is two SQL statements in one transaction: lock the hold and read its facts;
+evaluate (in Python); write. A batch of a thousand holds is the same two statements.
 """
 
 import json
@@ -300,6 +304,21 @@ WHERE new.hold_id IN (SELECT id FROM decided)
 """
 
 
+# Only the bookkeeping: the `kept` part of `_WRITE_SQL` on its own.
+_BOOKKEEPING_SQL = """
+UPDATE protocol_hold AS hold SET
+    evaluated_version = new.evaluated_version,
+    evaluated_at = new.evaluated_at,
+    evaluated_on = new.evaluated_on,
+    next_due_on = new.next_due_on
+FROM jsonb_to_recordset(%s::jsonb) AS new (
+    id uuid, evaluated_version bigint, evaluated_at timestamptz, evaluated_on date,
+    next_due_on date
+)
+WHERE hold.id = new.id AND hold.evaluated_version <= new.evaluated_version
+"""
+
+
 def _json(rows: list[dict]) -> str:
     # Dates, times and UUIDs as their ISO 8601 / canonical text, which PostgreSQL reads back.
     return json.dumps(rows, default=str, separators=(",", ":"))
@@ -359,9 +378,13 @@ def _apply(locked: Sequence[tuple[StoredHold, Snapshot]], on: date, trigger: str
                     "trigger": str(trigger),
                 }
             )
+    changed = 0
     with connection.cursor() as cursor:
-        cursor.execute(_WRITE_SQL, [_json(decisions), _json(bookkeeping), _json(history)])
-        changed = cursor.rowcount  # the history rows written
+        if decisions:
+            cursor.execute(_WRITE_SQL, [_json(decisions), _json(bookkeeping), _json(history)])
+            changed = cursor.rowcount  # the history rows written
+        elif bookkeeping:  # the usual case, in a statement simpler to plan
+            cursor.execute(_BOOKKEEPING_SQL, [_json(bookkeeping)])
     return BatchResult(evaluated=len(locked) - len(failed), changed=changed, failed=failed)
 
 

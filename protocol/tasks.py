@@ -8,7 +8,7 @@ import redis
 from celery import shared_task
 from celery.signals import task_postrun, task_prerun, worker_ready
 from django.conf import settings
-from django.db import close_old_connections, reset_queries
+from django.db import close_old_connections, connections, reset_queries
 
 from config.health import worker_heartbeat_key
 
@@ -101,20 +101,40 @@ def ping(value: int = 0) -> int:
     return value
 
 
-@task_prerun.connect
-@task_postrun.connect
-def _database_connections(sender=None, **kwargs) -> None:
-    """Around every task, what Django does around every request: close a database connection
-    that is broken or older than CONN_MAX_AGE, and health-check it before its next use.
+# Around every task, what Django does around every request: close a database connection that
+# is broken or older than CONN_MAX_AGE. With CELERY_DB_REUSE_MAX set, Celery then keeps a
+# worker's connection from task to task; without it, Celery closes the connection after every
+# task and each task pays for a new one (several milliseconds, most of a re-evaluation's time).
+# CONN_HEALTH_CHECKS would also check the connection with a round trip before every task; a
+# connection a task used successfully moments ago is not checked again, only one that was idle.
+HEALTH_CHECK_AFTER_IDLE_SECONDS = 5.0
+_last_task_finished = float("-inf")
 
-    With CELERY_DB_REUSE_MAX set, Celery then keeps a worker's connection from task to task
-    (without it, Celery closes the connection after every task, and each task pays for a new
-    one: several milliseconds, most of a re-evaluation's time). Tasks run eagerly (in tests,
-    inside the caller's transaction) are left alone, as Celery leaves them.
-    """
-    if getattr(getattr(sender, "request", None), "is_eager", False):
+
+def _eager(sender) -> bool:
+    # Tasks run eagerly (in tests, inside the caller's transaction) are left alone, as Celery
+    # leaves them.
+    return bool(getattr(getattr(sender, "request", None), "is_eager", False))
+
+
+@task_prerun.connect
+def _before_task(sender=None, **kwargs) -> None:
+    if _eager(sender):
         return
     close_old_connections()
+    if time.monotonic() - _last_task_finished < HEALTH_CHECK_AFTER_IDLE_SECONDS:
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None and hasattr(connection, "health_check_done"):
+                connection.health_check_done = True
+
+
+@task_postrun.connect
+def _after_task(sender=None, **kwargs) -> None:
+    global _last_task_finished
+    if _eager(sender):
+        return
+    close_old_connections()  # a connection with errors is checked now, and closed if broken
+    _last_task_finished = time.monotonic()
 
 
 @worker_ready.connect

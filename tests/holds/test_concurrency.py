@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from protocol import services
 from protocol.models import Hold
-from protocol.snapshot import snapshot_for
+from protocol.snapshot import Snapshot, snapshot_for
 from victims.models import Victim
 
 from .conftest import decisions, hold_row, no_further_action, old_referral
@@ -30,6 +30,20 @@ def test_an_evaluation_of_older_facts_never_replaces_a_newer_one(officer, enqueu
     assert result.changed == 0
     assert hold_row(referral.victim) == newer
     assert len(decisions(referral.victim)) == 2
+
+
+def test_the_evaluated_version_never_goes_back(officer, enqueued):
+    referral = old_referral(officer)
+    no_further_action(officer, referral.case)
+    services.hold_reevaluate(victim_id=referral.victim.pk)
+    newer = hold_row(referral.victim)
+    with transaction.atomic():
+        [(stored, fresh)] = services._lock(victim_ids=[referral.victim.pk])
+        # The same facts, read as if at an older version: the decision is the same, so only
+        # the bookkeeping would be written, and it must not lower the version.
+        older = Snapshot(fresh.victim_id, fresh.facts_version - 1, fresh.facts)
+        services._apply([(stored, older)], services.today(), "sweep")
+    assert hold_row(referral.victim) == newer
 
 
 def _waiting_for_a_lock() -> bool:
