@@ -5,6 +5,7 @@ dependants, the notice given to the victim, the force's grants, and the victim's
 one transaction: the hold is in force before any worker has run.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -43,6 +44,8 @@ CASE_FIELDS = (
     "investigation_status",
     "narrative",
 )
+logger = logging.getLogger(__name__)
+
 STATUS_FIELDS = (
     "investigation_status",
     "closed_on",
@@ -136,9 +139,17 @@ def referral_create(
     else:
         # A new case is a new fact: bump the version and evaluate now, in this transaction.
         hold_services.facts_changed(victim_id=victim_record.pk, trigger="referral")
-        hold_services.hold_reevaluate(
-            victim_id=victim_record.pk, trigger=hold_services.Trigger.REFERRAL
-        )
+        try:
+            with transaction.atomic():
+                hold_services.hold_reevaluate(
+                    victim_id=victim_record.pk, trigger=hold_services.Trigger.REFERRAL
+                )
+        except Exception:
+            # Never lose a referral over an evaluation: the hold stays as it was (lagging its
+            # facts), and the worker and the sweep re-evaluate it.
+            logger.exception(
+                "Evaluating the hold of victim %s failed at referral", victim_record.pk
+            )
         hold = Hold.objects.get(victim=victim_record)
     return Referral(victim=victim_record, case=case_record, hold=hold)
 

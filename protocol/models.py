@@ -45,6 +45,7 @@ class Hold(DecisionFields):
     class Meta:
         indexes = [
             models.Index(fields=["next_due_on"], name="hold_next_due"),
+            models.Index(fields=["evaluated_at"], name="hold_evaluated_at"),
             models.Index(fields=["status", "status_since"], name="hold_status_since"),
         ]
         constraints = [

@@ -190,6 +190,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# Keep a worker's database connection from task to task (protocol.tasks closes a broken or old
+# one, as Django does around requests); without it every task pays for a new connection.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 HOLD_SWEEP_SECONDS = env_int("HOLD_SWEEP_SECONDS", 60)
 HOLD_SWEEP_BATCH = env_int("HOLD_SWEEP_BATCH", 500)
 CELERY_BEAT_SCHEDULE = {
