@@ -10,30 +10,13 @@ import random
 import uuid
 
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.utils import timezone
 
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def reference(prefix: str, number: int) -> str:
-    digits = []
-    for _ in range(6):
-        number, rest = divmod(number, len(ALPHABET))
-        digits.append(ALPHABET[rest])
-    return prefix + "-" + "".join(reversed(digits))
+from bench.common import CASE_COLUMNS, HOLD_COLUMNS, VICTIM_COLUMNS, _copy, reference
 
 
 def home_office_reference(number: int) -> str:
     return f"B{number:08d}"
-
-
-def _copy(table: str, columns: list[str], rows) -> None:
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg 3 cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
 
 
 def generate(*, victims: int, cases_per_victim: float, forces, officer, start: int = 0) -> None:
@@ -129,72 +112,17 @@ def generate(*, victims: int, cases_per_victim: float, forces, officer, start: i
             case_number += 1
     _copy(
         "victims_victim",
-        [
-            "id",
-            "reference",
-            "given_names",
-            "family_name",
-            "date_of_birth",
-            "nationality",
-            "home_office_reference",
-            "preferred_language",
-            "interpreter_needed",
-            "contact",
-            "address",
-            "family_name_key",
-            "given_names_key",
-            "home_office_reference_key",
-            "facts_version",
-            "created_at",
-            "updated_at",
-        ],
+        VICTIM_COLUMNS,
         victim_rows,
     )
     _copy(
         "protocol_hold",
-        [
-            "id",
-            "reference",
-            "victim_id",
-            "status",
-            "in_force",
-            "grounds",
-            "protected_until",
-            "flags",
-            "explanation",
-            "ruleset",
-            "evaluated_version",
-            "evaluated_at",
-            "evaluated_on",
-            "next_due_on",
-            "status_since",
-            "created_at",
-        ],
+        HOLD_COLUMNS,
         hold_rows,
     )
     _copy(
         "cases_case",
-        [
-            "id",
-            "reference",
-            "victim_id",
-            "force_id",
-            "officer_id",
-            "crime_reference",
-            "crime_type",
-            "role",
-            "reported_on",
-            "referred_on",
-            "investigation_status",
-            "closed_on",
-            "outcome_code",
-            "prosecution_status",
-            "court",
-            "concluded_on",
-            "narrative",
-            "created_at",
-            "updated_at",
-        ],
+        CASE_COLUMNS,
         case_rows,
     )
     _copy(
