@@ -56,6 +56,25 @@ def get_or_404(selector: Callable, **kwargs):
         raise Http404 from None
 
 
+def viewed_or_404(request, selector: Callable, *, object_type: str, **kwargs):
+    """Read one object through a scoped selector (404 if the caller may not see it) and record
+    the view in the access log, in one transaction."""
+    from django.db import transaction
+
+    from .audit import record_access
+
+    with transaction.atomic():
+        found = get_or_404(selector, user=request.user, **kwargs)
+        record_access(
+            user=request.user,
+            action="view",
+            object_type=object_type,
+            object_id=found.pk,
+            request=request,
+        )
+    return found
+
+
 def paginate(request, queryset, *, per_page: int = 25) -> dict:
     """A page of `queryset` and the items of a GOV.UK pagination component, keeping the other
     query parameters (search and filters) in every link."""

@@ -26,6 +26,7 @@ from accounts.permissions import (
     get_or_404,
     paginate,
     role_required,
+    viewed_or_404,
 )
 from accounts.roles import Role
 from config.errors import ConflictError
@@ -195,15 +196,7 @@ def victim_detail(request, victim_id: UUID):
 @role_required(*POLICE)
 def support_referral(request, victim_id: UUID):
     """Refer the victim to a support organisation, with their consent (a disclosure)."""
-    with transaction.atomic():
-        victim = get_or_404(victim_get, user=request.user, victim_id=victim_id)
-        record_access(
-            user=request.user,
-            action="view",
-            object_type="victim",
-            object_id=victim.pk,
-            request=request,
-        )
+    victim = viewed_or_404(request, victim_get, object_type="victim", victim_id=victim_id)
     form = forms.SupportReferralForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -232,15 +225,7 @@ def support_referral(request, victim_id: UUID):
 @role_required(*ADVISER)
 def application_new(request, victim_id: UUID):
     """Record an application or referral that could regularise the victim's stay."""
-    with transaction.atomic():
-        victim = get_or_404(victim_get, user=request.user, victim_id=victim_id)
-        record_access(
-            user=request.user,
-            action="view",
-            object_type="victim",
-            object_id=victim.pk,
-            request=request,
-        )
+    victim = viewed_or_404(request, victim_get, object_type="victim", victim_id=victim_id)
     form = forms.ApplicationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -259,15 +244,9 @@ def application_new(request, victim_id: UUID):
 @role_required(*ADVISER)
 def application_change(request, application_id: UUID):
     """Change an application's status or dates (its route is fixed once recorded)."""
-    with transaction.atomic():
-        application = get_or_404(application_get, user=request.user, application_id=application_id)
-        record_access(
-            user=request.user,
-            action="view",
-            object_type="application",
-            object_id=application.pk,
-            request=request,
-        )
+    application = viewed_or_404(
+        request, application_get, object_type="application", application_id=application_id
+    )
     victim = application.victim
     if request.method == "POST":
         form = forms.ApplicationUpdateForm(request.POST, route=application.route)
