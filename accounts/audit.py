@@ -1,10 +1,12 @@
 """The access log: append-only rows chained with a keyed HMAC.
 
 `record_access` is called inside the transaction of the access it records, so a rolled-back
-access leaves no event and a recorded event always matches a committed access. Writers take a
-transaction-scoped advisory lock on one of `AUDIT_CHAINS` interleaved chains (chosen at
-random per event), so each chain is a single line even under concurrency while concurrent
-requests rarely wait for each other.
+access leaves no event and a recorded event always matches a committed access. Events are spread
+over `AUDIT_CHAINS` interleaved chains (one chosen at random per event). A writer locks its
+chain's head row (`AuditChainHead`, held to the end of the transaction), reads the HMAC it
+extends from it, and appends its event and moves the head in one statement: each chain is a
+single line even under concurrency, concurrent requests rarely wait for each other, and an
+event costs two statements whatever the size of the log.
 """
 
 import hashlib
@@ -13,13 +15,51 @@ import json
 import secrets
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from .models import AccessEvent
+from .models import AccessEvent, AuditChainHead
 
 GENESIS = "0" * 64
-_CHAIN_LOCK = 727_000  # pg_advisory_xact_lock keys: this plus the chain number
+
+_EVENT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_email",
+    "actor_roles",
+    "actor_organisation",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "request_id",
+    "detail",
+    "chain",
+    "prev_hmac",
+    "hmac",
+)
+_LOCK_HEAD = "SELECT hmac FROM accounts_auditchainhead WHERE chain = %s FOR UPDATE"
+# Head rows are made by a migration for AUDIT_CHAINS chains, and on first use for any other
+# (after AUDIT_CHAINS is raised): from the chain's newest event if it has any.
+_MAKE_HEAD = """
+    INSERT INTO accounts_auditchainhead (chain, hmac)
+    SELECT %(chain)s,
+           COALESCE((SELECT hmac FROM accounts_accessevent WHERE chain = %(chain)s
+                     ORDER BY id DESC LIMIT 1), %(genesis)s)
+    ON CONFLICT (chain) DO NOTHING
+"""
+_APPEND = """
+    WITH event AS (
+        INSERT INTO accounts_accessevent (
+            at, actor_id, actor_email, actor_roles, actor_organisation, action, object_type,
+            object_id, outcome, request_id, detail, chain, prev_hmac, hmac
+        )
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        RETURNING id
+    )
+    UPDATE accounts_auditchainhead SET hmac = %s WHERE chain = %s
+    RETURNING (SELECT id FROM event)
+"""
 
 
 def _digest(previous: str, fields: dict) -> str:
@@ -46,6 +86,56 @@ def _chained_fields(event: AccessEvent) -> dict:
     }
 
 
+def pick_chain() -> int:
+    return secrets.randbelow(settings.AUDIT_CHAINS)
+
+
+def make_chain_heads(cursor, chains: int) -> None:
+    """Make the head rows of chains 0 to `chains - 1` where missing."""
+    for chain in range(chains):
+        cursor.execute(_MAKE_HEAD, {"chain": chain, "genesis": GENESIS})
+
+
+def lock_chain(cursor, chain: int) -> str:
+    """Lock `chain` to the end of the transaction and return the HMAC its next event extends."""
+    cursor.execute(_LOCK_HEAD, [chain])
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(_MAKE_HEAD, {"chain": chain, "genesis": GENESIS})
+        cursor.execute(_LOCK_HEAD, [chain])
+        row = cursor.fetchone()
+    return row[0]
+
+
+def append_event(cursor, *, previous: str, user, request=None, **fields) -> AccessEvent:
+    """Append one event to the chain locked by `lock_chain` (whose HMAC was `previous`).
+
+    `fields` are the event's `action`, `object_type`, `object_id`, `outcome`, `detail` and
+    `chain`."""
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    organisation = getattr(user, "organisation", None) if authenticated else None
+    event = AccessEvent(
+        at=timezone.now(),
+        actor=user if authenticated else None,
+        actor_email=user.email if authenticated else "",
+        actor_roles=",".join(sorted(user.roles)) if authenticated else "",
+        actor_organisation=organisation.code if organisation else "",
+        request_id=getattr(request, "request_id", "") if request is not None else "",
+        prev_hmac=previous,
+        **fields,
+    )
+    event.object_id = str(event.object_id)
+    event.detail = event.detail[:200]
+    event.hmac = _digest(previous, _chained_fields(event))
+    cursor.execute(
+        _APPEND,
+        [*(getattr(event, column) for column in _EVENT_COLUMNS), event.hmac, event.chain],
+    )
+    event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    return event
+
+
 def record_access(
     *,
     user,
@@ -56,37 +146,23 @@ def record_access(
     request=None,
     detail: str = "",
 ) -> AccessEvent:
-    """Append one access event to the chain (inside the caller's transaction)."""
-    chain = secrets.randbelow(settings.AUDIT_CHAINS)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK + chain])
-        previous = (
-            AccessEvent.objects.filter(chain=chain)
-            .order_by("-id")
-            .values_list("hmac", flat=True)
-            .first()
-        )
-        authenticated = user is not None and getattr(user, "is_authenticated", False)
-        organisation = getattr(user, "organisation", None) if authenticated else None
-        event = AccessEvent(
-            at=timezone.now(),
-            actor=user if authenticated else None,
-            actor_email=user.email if authenticated else "",
-            actor_roles=",".join(sorted(user.roles)) if authenticated else "",
-            actor_organisation=organisation.code if organisation else "",
+    """Append one access event to the log (inside the caller's transaction, or its own)."""
+    chain = pick_chain()
+    # No savepoint: if the event cannot be written, the access it records must not commit.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        previous = lock_chain(cursor, chain)
+        return append_event(
+            cursor,
+            previous=previous,
+            user=user,
+            request=request,
             action=action,
             object_type=object_type,
-            object_id=str(object_id),
+            object_id=object_id,
             outcome=outcome,
-            request_id=getattr(request, "request_id", "") if request is not None else "",
-            detail=detail[:200],
+            detail=detail,
             chain=chain,
-            prev_hmac=previous or GENESIS,
         )
-        event.hmac = _digest(event.prev_hmac, _chained_fields(event))
-        event.save(force_insert=True)
-        return event
 
 
 def verify_chain(batch_size: int = 5000) -> tuple[int, AccessEvent | None]:
@@ -102,3 +178,16 @@ def verify_chain(batch_size: int = 5000) -> tuple[int, AccessEvent | None]:
         previous[event.chain] = event.hmac
         checked += 1
     return checked, None
+
+
+def cut_chains() -> list[int]:
+    """Chains whose head does not point at their newest event: events were cut off the end."""
+    newest = dict(
+        AccessEvent.objects.filter(
+            id__in=AccessEvent.objects.values("chain")
+            .annotate(newest=models.Max("id"))
+            .values("newest")
+        ).values_list("chain", "hmac")
+    )
+    heads = dict(AuditChainHead.objects.values_list("chain", "hmac"))
+    return sorted(chain for chain, head in heads.items() if newest.get(chain, GENESIS) != head)

@@ -7,28 +7,26 @@ never a name, an address, contact details or anything about the crime.
 
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.timezone import now as timezone_now
 
 from accounts.audit import record_access
 from accounts.permissions import IE, IE_SENIOR, get_or_404, paginate, role_required
 from accounts.roles import POLICE_ROLES, Role
 from cases.selectors import case_list
 from config.errors import ConflictError
+from config.throttling import take_for_user
 from victims.selectors import victim_list
 
 from . import forms
 from .models import Hold, Notification, Override
 from .policy import current_policy
 from .rules import values
-from .selectors import _referring_force, hold_check, override_get, review_queue
+from .selectors import hold_check, override_get, referring_force, review_queue
 from .selectors import override_list as override_list_selector
 from .services import (
     end_confirm,
@@ -80,22 +78,6 @@ def home(request):
 # --- Check a hold ---------------------------------------------------------------------------------
 
 
-def _check_allowed(user) -> bool:
-    """The API's per-user rate for hold checks applies to the page as well."""
-    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["hold_check"]
-    count, _, period = rate.partition("/")
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
-    window = int(timezone_now().timestamp() // seconds)
-    key = f"hold-check-page:{user.pk}:{window}"
-    cache.add(key, 0, timeout=seconds)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds)
-        used = 1
-    return used <= int(count)
-
-
 @role_required(*IE)
 def hold_check_page(request):
     """One person, exact identifiers only. The answer says only "Hold in force" (reference,
@@ -104,7 +86,8 @@ def hold_check_page(request):
     answer = None
     status = 200
     if request.method == "POST" and form.is_valid():
-        if _check_allowed(request.user):
+        # The API's per-user budget for hold checks applies to the page as well.
+        if take_for_user("hold_check", request.user) is None:
             answer = hold_check(user=request.user, request=request, **form.identifiers())
             form = forms.HoldCheckForm()  # the identifiers are not shown again
         else:
@@ -123,7 +106,7 @@ def hold_check_page(request):
 
 def _contact(hold: Hold) -> dict | None:
     """The referring force's contact point, as the review queue and the hold check give it."""
-    force = _referring_force(hold)
+    force = referring_force(hold)
     return {"organisation": force.name, **force.contact} if force else None
 
 

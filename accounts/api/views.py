@@ -7,13 +7,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from accounts import services
 from accounts.audit import record_access
 from accounts.models import AccessEvent, User
 from accounts.roles import POLICE_ROLES, Role
 from config.api import ApiView, cursor_pagination, error_responses
+from config.throttling import RedisScopedRateThrottle
 
 from . import selectors
 from .serializers import (
@@ -42,7 +42,7 @@ class TokenView(ApiView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [RedisScopedRateThrottle]
     throttle_scope = "token"
     audit_object_type = "api_token"
 

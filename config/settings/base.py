@@ -66,10 +66,21 @@ TEMPLATES = [
 # --- Data stores -------------------------------------------------------------------------
 
 DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casework")
+# Server-side binding: parameters travel apart from the SQL text (never spliced into it), and
+# psycopg prepares a statement once it has run a few times on a connection, so the busiest
+# requests skip parsing and planning (docs/performance.md). Set DB_SERVER_SIDE_BINDING=false
+# behind a pooler that cannot keep prepared statements (PgBouncer before 1.21).
+DB_OPTIONS = {
+    "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True),
+    "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5),
+}
 DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
-    )
+    "default": {
+        **dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        ),
+        "OPTIONS": DB_OPTIONS,
+    }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,14 +7,17 @@ import dj_database_url
 from config.env import env_str
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL, REDIS_URL, REST_FRAMEWORK
+from .base import DATABASE_URL, DB_OPTIONS, REDIS_URL, REST_FRAMEWORK
 
 SECRET_KEY = "test-only-not-secret"
 AUDIT_HMAC_KEY = "test-only-audit-key"
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("TEST_DATABASE_URL", DATABASE_URL), conn_max_age=0, conn_health_checks=False
-    )
+    "default": {
+        **dj_database_url.parse(
+            env_str("TEST_DATABASE_URL", DATABASE_URL), conn_max_age=0, conn_health_checks=False
+        ),
+        "OPTIONS": DB_OPTIONS,
+    }
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 STORAGES = {

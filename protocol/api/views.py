@@ -8,10 +8,10 @@ the same for a person never heard of and for one whose hold is not in force.
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.roles import IE_ROLES, POLICE_ROLES, Role
 from config.api import ApiView, cursor_pagination, error_responses
+from config.throttling import RedisScopedRateThrottle
 from protocol import selectors, services
 from protocol.models import Override
 from protocol.statistics import statistics
@@ -64,7 +64,7 @@ class HoldCheckView(ApiView):
     roles = tuple(IE_ROLES)
     audit_object_type = "hold_check"
     audit_actions = {"POST": "hold_check"}
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [RedisScopedRateThrottle]
     throttle_scope = "hold_check"
 
     @extend_schema(

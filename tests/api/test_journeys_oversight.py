@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from rest_framework.throttling import ScopedRateThrottle
 
-from accounts.audit import record_access
-from accounts.models import AccessEvent, ApiToken, Organisation, User
+from accounts.audit import GENESIS, lock_chain, record_access
+from accounts.models import AccessEvent, ApiToken, AuditChainHead, Organisation, User
 from cases.models import Case
 from protocol.statistics import SUPPRESS_BELOW, suppress
 from tests.factories import PASSWORD, make_referral
@@ -78,6 +78,49 @@ def test_verify_audit_reports_an_intact_chain_and_names_the_first_broken_event(w
     with pytest.raises(CommandError, match=f"broken at event {first.pk}") as error:
         call_command("verify_audit")
     assert error.value.returncode != 0
+
+
+def _without_trigger(cursor, statement: str, parameters) -> None:
+    # Deferred foreign-key checks pending in this transaction would block the ALTER.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(
+        "ALTER TABLE accounts_accessevent DISABLE TRIGGER accounts_accessevent_no_update_delete"
+    )
+    cursor.execute(statement, parameters)
+    cursor.execute(
+        "ALTER TABLE accounts_accessevent ENABLE TRIGGER accounts_accessevent_no_update_delete"
+    )
+
+
+def test_verify_audit_notices_events_cut_off_the_end_of_a_chain(w):
+    record_access(user=w.users["auditor"], action="view", object_type="statistics")
+    last = record_access(user=w.users["auditor"], action="view", object_type="statistics")
+    call_command("verify_audit")
+    with connection.cursor() as cursor:
+        _without_trigger(cursor, "DELETE FROM accounts_accessevent WHERE id = %s", [last.pk])
+    with pytest.raises(CommandError, match=f"end of audit chain\\(s\\) {last.chain}\\b"):
+        call_command("verify_audit")
+
+
+def test_each_event_extends_its_chains_head_and_moves_it(w):
+    first = record_access(user=w.users["auditor"], action="view", object_type="statistics")
+    assert AuditChainHead.objects.get(chain=first.chain).hmac == first.hmac
+    events = [
+        record_access(user=w.users["auditor"], action="view", object_type="statistics")
+        for _ in range(3 * settings.AUDIT_CHAINS)
+    ]
+    same_chain = [event for event in events if event.chain == first.chain]
+    assert same_chain, "3 events per chain on average: one should share the first's chain"
+    assert same_chain[0].prev_hmac == first.hmac
+    assert AuditChainHead.objects.get(chain=first.chain).hmac == same_chain[-1].hmac
+
+
+def test_a_chain_without_a_head_starts_from_its_newest_event(w):
+    event = record_access(user=w.users["auditor"], action="view", object_type="statistics")
+    AuditChainHead.objects.filter(chain=event.chain).delete()
+    with transaction.atomic(), connection.cursor() as cursor:
+        assert lock_chain(cursor, event.chain) == event.hmac
+        assert lock_chain(cursor, settings.AUDIT_CHAINS + 5) == GENESIS
 
 
 def test_the_access_log_refuses_updates(w):

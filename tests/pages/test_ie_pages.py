@@ -152,6 +152,31 @@ def test_hold_checks_on_the_page_are_throttled(referral, caseworker, client_for,
     assert HoldCheck.objects.count() == 2
 
 
+def test_the_page_and_the_api_share_one_budget_of_hold_checks(
+    referral, caseworker, client_for, settings, monkeypatch
+):
+    from rest_framework.test import APIClient
+    from rest_framework.throttling import ScopedRateThrottle
+
+    from accounts.services import token_issue
+
+    rates = {"hold_check": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=caseworker)[0]}")
+    body = {"home_office_reference": "B1234567"}
+    assert api.post("/api/v1/hold-checks", body, format="json").status_code == 200
+    page = client_for(caseworker)
+    assert check(page, home_office_reference="B1234567").status_code == 200
+    # Both uses spent: the third check is refused wherever it is made, and not counted.
+    assert check(page, home_office_reference="B1234567").status_code == 429
+    refused = api.post("/api/v1/hold-checks", body, format="json")
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert HoldCheck.objects.count() == 2
+
+
 def test_the_review_queue_lists_references_dates_and_contacts_only(
     review_due_hold, senior, client_for
 ):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.audit import verify_chain
+from accounts.audit import cut_chains, verify_chain
 
 
 class Command(BaseCommand):
@@ -16,6 +16,13 @@ class Command(BaseCommand):
                 f"The access log is broken at event {broken.pk} (at {broken.at.isoformat()}): "
                 f"it or the event before it was changed, removed or inserted. "
                 f"{checked} events before it are intact."
+            )
+        cut = cut_chains()
+        if cut:
+            raise CommandError(
+                f"Events were removed from the end of audit chain(s) {', '.join(map(str, cut))}: "
+                f"the newest event of each no longer matches the chain's head. "
+                f"{checked} events are intact."
             )
         self.stdout.write(
             self.style.SUCCESS(f"{checked} access events checked: the chain is intact.")

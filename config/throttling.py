@@ -1,0 +1,73 @@
+"""Per-user rate limits kept in Redis, one round trip per request.
+
+DRF's `ScopedRateThrottle` keeps a list of request times in the cache: a read and a write per
+request, each through a new client, and two requests at once can both pass the last slot. This
+keeps a sliding-window counter instead (the current window's count plus the previous window's,
+weighted by how much of it still overlaps the last `duration` seconds), updated atomically in
+one pipelined round trip. The API's hold checks and the hold-check page share one budget per
+user, so a caller cannot double it by switching between them.
+"""
+
+import math
+import time
+from functools import cache
+
+import redis
+from django.conf import settings
+from rest_framework.throttling import ScopedRateThrottle
+
+
+@cache
+def _client() -> redis.Redis:
+    # One connection pool per process; redis-py makes a fresh one in a forked child.
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+
+
+def _prefix() -> str:
+    return settings.CACHES["default"].get("KEY_PREFIX", "")
+
+
+def take(key: str, *, limit: int, duration: int) -> float | None:
+    """Count one request under `key`. None if it is within `limit` per `duration` seconds;
+    otherwise how many seconds to wait (the refused request is not counted)."""
+    now = time.time()
+    window = int(now // duration)
+    key = f"{_prefix()}:{key}:"
+    current, previous = key + str(window), key + str(window - 1)
+    pipeline = _client().pipeline(transaction=True)
+    pipeline.incr(current)
+    pipeline.expire(current, 2 * duration)
+    pipeline.get(previous)
+    used, _, before = pipeline.execute()
+    overlap = 1 - (now - window * duration) / duration
+    if used + int(before or 0) * overlap <= limit:
+        return None
+    _client().decr(current)
+    return max(1.0, math.ceil((window + 1) * duration - now))
+
+
+class RedisScopedRateThrottle(ScopedRateThrottle):
+    """`ScopedRateThrottle`'s scopes, rates and identities, counted by `take`."""
+
+    def allow_request(self, request, view):
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        self._wait = take(key, limit=self.num_requests, duration=self.duration)
+        return self._wait is None
+
+    def wait(self):
+        return self._wait
+
+
+def take_for_user(scope: str, user) -> float | None:
+    """`take` for a signed-in user of a page, in the same budget as their API requests."""
+    throttle = RedisScopedRateThrottle()
+    limit, duration = throttle.parse_rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope])
+    key = throttle.cache_format % {"scope": scope, "ident": user.pk}
+    return take(key, limit=limit, duration=duration)
