@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from config.errors import ConflictError
 
-from .services import login_failure_record, login_failures_clear, login_is_locked
+from .services import (
+    SecondFactorNeeded,
+    login_failure_record,
+    login_failures_clear,
+    login_is_locked,
+    second_factor_check,
+)
 
 # --- Dates --------------------------------------------------------------------------------------
 
@@ -206,8 +212,24 @@ class SignInForm(GovukForm, AuthenticationForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         error_messages={"required": "Enter your password"},
     )
+    otp = forms.CharField(
+        label="Security code (if your account uses an authenticator app)",
+        required=False,
+        max_length=12,
+        help_text="The 6-digit code your authenticator app shows now. Leave it empty otherwise.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "class": "govuk-input--width-10",
+            }
+        ),
+    )
     error_messages = {
         "invalid_login": "Enter a correct email address and password. Both are case sensitive.",
+        "otp_needed": "Enter the 6-digit security code from your authenticator app",
+        "otp_wrong": "The security code is wrong or has expired: enter the code your app shows now",
         "inactive": "This account has been disabled. Contact your organisation's administrator.",
         "locked": (
             "Too many failed attempts. This account is locked for "
@@ -227,6 +249,21 @@ class SignInForm(GovukForm, AuthenticationForm):
                     email, self.request.META.get("REMOTE_ADDR") if self.request else None
                 )
             raise
+        try:
+            second_factor_ok = second_factor_check(
+                user=self.get_user(), code=self.cleaned_data.get("otp")
+            )
+        except SecondFactorNeeded:
+            raise forms.ValidationError(
+                {"otp": forms.ValidationError(self.error_messages["otp_needed"], code="otp_needed")}
+            ) from None
+        if not second_factor_ok:
+            login_failure_record(
+                email, self.request.META.get("REMOTE_ADDR") if self.request else None
+            )
+            raise forms.ValidationError(
+                {"otp": forms.ValidationError(self.error_messages["otp_wrong"], code="otp_wrong")}
+            )
         if email:
             login_failures_clear(email)
         return cleaned

@@ -123,3 +123,53 @@ def login_failure_record(email: str, ip_address: str | None) -> None:
 
 def login_failures_clear(email: str) -> None:
     LoginFailure.objects.filter(email=email.strip().lower()).delete()
+
+
+# --- Two-factor authentication (TOTP, django-otp) ------------------------------------------
+
+
+TWO_FACTOR_NAME = "authenticator app"
+
+
+def two_factor_device(user: User):
+    """The user's confirmed authenticator-app device, or None if the account has no second
+    factor."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+@transaction.atomic
+def two_factor_enable(*, user: User):
+    """Give the account a new authenticator-app secret (replacing any earlier one). Its
+    `config_url` (an otpauth:// address) is what the user's app takes, once."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name=TWO_FACTOR_NAME, confirmed=True)
+
+
+@transaction.atomic
+def two_factor_disable(*, user: User) -> bool:
+    """Remove the account's second factor; True if it had one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
+class SecondFactorNeeded(Exception):
+    """The password was right, the account has a second factor and no code was given."""
+
+
+def second_factor_check(*, user: User, code: str | None) -> bool:
+    """True if the account needs no second factor or `code` is its current one-time code.
+    Raises `SecondFactorNeeded` when the account has one and no code was given. A device
+    refuses codes for a growing delay after each wrong one (django-otp's throttling)."""
+    device = two_factor_device(user)
+    if device is None:
+        return True
+    code = (code or "").replace(" ", "")
+    if not code:
+        raise SecondFactorNeeded
+    return bool(device.verify_token(code))

@@ -1,6 +1,8 @@
 """API benchmark: the IE hold check and a police case read under 32 concurrent clients on
 loopback (gunicorn, production settings), each beside a bare Django JSON endpoint served by the
-same server in the same run.
+same server in the same run, and beside two floors on that server: one indexed read
+(`one_read`) and one row inserted and committed (`one_write`, the least any recorded access
+costs), so what the service adds to the unavoidable database work shows.
 
     make bench-api                     # 1,000,000 victims, 1,500,000 cases (first run builds them)
     BENCH_VICTIMS=100000 make bench-api
@@ -78,6 +80,12 @@ def prepare_data() -> dict:
     from victims.models import Victim
 
     call_command("migrate", "--noinput", "-v", "0")
+    with connection.cursor() as cursor:
+        # For the write floor (bench/urls.py): the least a recorded access can cost.
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_write_floor "
+            "(id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())"
+        )
     forces = [
         organisation_create_or_update(kind="police_force", code=f"bench-{n}", name=f"Force {n}")[0]
         for n in range(8)
@@ -128,6 +136,14 @@ def lua_scripts(data: dict, work: Path) -> dict[str, Path]:
     ids = ",".join(f'"{pk}"' for pk in data["case_ids"])
     scripts = {
         "bare": 'wrk.method = "GET"\n',
+        "one_read": f"""
+wrk.method = "GET"
+request = function()
+  local n = math.random(0, {int(VICTIMS * 1.1)})
+  return wrk.format(nil, string.format("/bench/one-read?ref=B%08d", n))
+end
+""",
+        "one_write": 'wrk.method = "POST"\n',
         "hold_check": f"""
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -225,6 +241,8 @@ def main() -> int:
         scripts = lua_scripts(data, work)
         targets = {
             "bare": base + "/bench/bare",
+            "one_read": base + "/bench/one-read",
+            "one_write": base + "/bench/one-write",
             "hold_check": base + "/api/v1/hold-checks",
             "case_read": base + "/api/v1/cases",
         }
@@ -232,6 +250,8 @@ def main() -> int:
         # The baseline is measured before and after, so drift on a shared machine shows.
         for label, name in (
             ("bare", "bare"),
+            ("one_read", "one_read"),
+            ("one_write", "one_write"),
             ("hold_check", "hold_check"),
             ("case_read", "case_read"),
             ("bare_again", "bare"),

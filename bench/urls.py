@@ -1,5 +1,7 @@
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from config.urls import urlpatterns as service_urlpatterns
 
@@ -9,4 +11,31 @@ def bare(request):
     return JsonResponse({"ok": True})
 
 
-urlpatterns = [path("bench/bare", bare), *service_urlpatterns]
+def one_read(request):
+    """The least a hold check could read: one indexed lookup of a hold (no authentication)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reference FROM protocol_hold WHERE victim_id = "
+            "(SELECT id FROM victims_victim WHERE home_office_reference_key = %s "
+            "AND home_office_reference_key <> '')",
+            [request.GET.get("ref", "")],
+        )
+        row = cursor.fetchone()
+    return JsonResponse({"hold": row[0] if row else None})
+
+
+@csrf_exempt  # as the API's views are
+def one_write(request):
+    """The least any recorded access costs: one row inserted and committed in a transaction
+    (no authentication, no reads): a second baseline, a floor for every audited endpoint."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_write_floor DEFAULT VALUES")
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [
+    path("bench/bare", bare),
+    path("bench/one-read", one_read),
+    path("bench/one-write", one_write),
+    *service_urlpatterns,
+]

@@ -18,8 +18,8 @@ class TokenRequestSerializer(serializers.Serializer):
     otp = StrictCharField(
         max_length=12,
         required=False,
-        help_text="One-time code for accounts with two-factor authentication (none is enrolled "
-        "yet: the service has no two-factor sign-in).",
+        help_text="For accounts with two-factor authentication: the 6-digit code its "
+        "authenticator app shows now.",
     )
 
     def validate_email(self, value: str) -> str:

@@ -31,6 +31,11 @@ from .serializers import (
 )
 
 BAD_CREDENTIALS = "Enter a correct email address and password."
+OTP_NEEDED = (
+    "This account uses two-factor authentication: give the 6-digit code from its authenticator "
+    "app as `otp`."
+)
+OTP_WRONG = "The code is wrong or has expired: give the code the authenticator app shows now."
 LOCKED = (
     "Too many failed attempts. This account is locked for "
     f"{settings.LOGIN_LOCKOUT_MINUTES} minutes: try again later or ask your administrator."
@@ -52,7 +57,9 @@ class TokenView(ApiView):
         description=(
             "An expiring token for `Authorization: Token <token>`. Wrong credentials are a 400 "
             "that does not say which was wrong; repeated failures lock the account for a while, "
-            "as on the sign-in page."
+            "as on the sign-in page. Accounts with two-factor authentication also give `otp`, "
+            "the code their authenticator app shows (a 400 naming `otp` when it is missing or "
+            "wrong)."
         ),
         request=TokenRequestSerializer,
         responses={200: TokenSerializer, **error_responses(400, 429)},
@@ -68,6 +75,13 @@ class TokenView(ApiView):
         if user is None:
             services.login_failure_record(email, request.META.get("REMOTE_ADDR"))
             raise exceptions.ValidationError({"non_field_errors": [BAD_CREDENTIALS]})
+        try:
+            second_factor_ok = services.second_factor_check(user=user, code=credentials.get("otp"))
+        except services.SecondFactorNeeded:
+            raise exceptions.ValidationError({"otp": [OTP_NEEDED]}) from None
+        if not second_factor_ok:
+            services.login_failure_record(email, request.META.get("REMOTE_ADDR"))
+            raise exceptions.ValidationError({"otp": [OTP_WRONG]})
         with transaction.atomic():
             services.login_failures_clear(email)
             key, token = services.token_issue(user=user)

@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "victims",
     "cases",
@@ -95,6 +97,8 @@ CACHES = {
 }
 
 # --- Accounts ----------------------------------------------------------------------------
+
+OTP_TOTP_ISSUER = "Protocol Casework"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
