@@ -162,6 +162,10 @@ REST_FRAMEWORK = {
         "token": env_str("TOKEN_RATE", "10/min"),
     },
     "UNAUTHENTICATED_USER": None,
+    # How many proxies in front of the service append to X-Forwarded-For: 0 means the client
+    # address is the connection's own, so a caller cannot pick the address its anonymous
+    # requests (token requests) are throttled under by sending the header itself.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -370,6 +370,14 @@ def test_token_requests_are_throttled(w, monkeypatch):
         "/api/v1/auth/token", {"email": "a@b.example", "password": "x"}, format="json"
     )
     assert throttled.status_code == 429
+    # A forwarded-for header of the caller's own choosing does not give it a new budget.
+    spoofed = client.post(
+        "/api/v1/auth/token",
+        {"email": "a@b.example", "password": "x"},
+        format="json",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert spoofed.status_code == 429
 
 
 def test_an_expired_or_unknown_token_is_a_401(w):
