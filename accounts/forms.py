@@ -19,13 +19,7 @@ from django.utils import timezone
 
 from config.errors import ConflictError
 
-from .services import (
-    SecondFactorNeeded,
-    login_failure_record,
-    login_failures_clear,
-    login_is_locked,
-    second_factor_check,
-)
+from .services import SignInRefused, sign_in_check
 
 # --- Dates --------------------------------------------------------------------------------------
 
@@ -238,35 +232,22 @@ class SignInForm(GovukForm, AuthenticationForm):
     }
 
     def clean(self):
-        email = (self.cleaned_data.get("username") or "").lower()
-        if email and login_is_locked(email):
-            raise forms.ValidationError(self.error_messages["locked"], code="locked")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            if email:
-                login_failure_record(
-                    email, self.request.META.get("REMOTE_ADDR") if self.request else None
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email and password:  # otherwise the missing field is already named
+            try:
+                self.user_cache = sign_in_check(
+                    request=self.request,
+                    email=email,
+                    password=password,
+                    otp=self.cleaned_data.get("otp"),
                 )
-            raise
-        try:
-            second_factor_ok = second_factor_check(
-                user=self.get_user(), code=self.cleaned_data.get("otp")
-            )
-        except SecondFactorNeeded:
-            raise forms.ValidationError(
-                {"otp": forms.ValidationError(self.error_messages["otp_needed"], code="otp_needed")}
-            ) from None
-        if not second_factor_ok:
-            login_failure_record(
-                email, self.request.META.get("REMOTE_ADDR") if self.request else None
-            )
-            raise forms.ValidationError(
-                {"otp": forms.ValidationError(self.error_messages["otp_wrong"], code="otp_wrong")}
-            )
-        if email:
-            login_failures_clear(email)
-        return cleaned
+            except SignInRefused as refusal:
+                error = forms.ValidationError(self.error_messages[refusal.code], code=refusal.code)
+                raise (
+                    forms.ValidationError({refusal.field: error}) if refusal.field else error
+                ) from None
+        return self.cleaned_data
 
 
 class PasswordSetForm(GovukForm, SetPasswordForm):

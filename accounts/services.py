@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -173,3 +174,40 @@ def second_factor_check(*, user: User, code: str | None) -> bool:
     if not code:
         raise SecondFactorNeeded
     return bool(device.verify_token(code))
+
+
+# --- Signing in (the sign-in page and the token endpoint) ----------------------------------
+
+
+class SignInRefused(Exception):
+    """Why a sign-in was refused. `code`: `locked`, `invalid_login`, `otp_needed` or
+    `otp_wrong`; `field`: the input it concerns (`otp`), or None for the credentials as a
+    whole (which one was wrong is never said)."""
+
+    def __init__(self, code: str, field: str | None = None):
+        super().__init__(code)
+        self.code = code
+        self.field = field
+
+
+def sign_in_check(*, request, email: str, password: str, otp: str | None) -> User:
+    """The user these credentials sign in, or `SignInRefused`. An account is locked after
+    LOGIN_FAILURE_LIMIT failures (a wrong password or a wrong second-factor code) within
+    LOGIN_LOCKOUT_MINUTES; a success clears its failures."""
+    email = email.strip().lower()
+    address = request.META.get("REMOTE_ADDR") if request is not None else None
+    if login_is_locked(email):
+        raise SignInRefused("locked")
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        login_failure_record(email, address)
+        raise SignInRefused("invalid_login")
+    try:
+        second_factor_ok = second_factor_check(user=user, code=otp)
+    except SecondFactorNeeded:
+        raise SignInRefused("otp_needed", field="otp") from None
+    if not second_factor_ok:
+        login_failure_record(email, address)
+        raise SignInRefused("otp_wrong", field="otp")
+    login_failures_clear(email)
+    return user

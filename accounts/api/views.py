@@ -1,7 +1,6 @@
 """Accounts API: tokens, organisations, users (administrators) and the access log (auditors)."""
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -30,16 +29,18 @@ from .serializers import (
     UserUpdateSerializer,
 )
 
-BAD_CREDENTIALS = "Enter a correct email address and password."
-OTP_NEEDED = (
-    "This account uses two-factor authentication: give the 6-digit code from its authenticator "
-    "app as `otp`."
-)
-OTP_WRONG = "The code is wrong or has expired: give the code the authenticator app shows now."
-LOCKED = (
-    "Too many failed attempts. This account is locked for "
-    f"{settings.LOGIN_LOCKOUT_MINUTES} minutes: try again later or ask your administrator."
-)
+SIGN_IN_REFUSED = {
+    "invalid_login": "Enter a correct email address and password.",
+    "locked": (
+        "Too many failed attempts. This account is locked for "
+        f"{settings.LOGIN_LOCKOUT_MINUTES} minutes: try again later or ask your administrator."
+    ),
+    "otp_needed": (
+        "This account uses two-factor authentication: give the 6-digit code from its "
+        "authenticator app as `otp`."
+    ),
+    "otp_wrong": "The code is wrong or has expired: give the code the authenticator app shows now.",
+}
 
 
 class TokenView(ApiView):
@@ -68,22 +69,17 @@ class TokenView(ApiView):
     )
     def post(self, request):
         credentials = self.valid(TokenRequestSerializer, request.data)
-        email = credentials["email"]
-        if services.login_is_locked(email):
-            raise exceptions.ValidationError({"non_field_errors": [LOCKED]})
-        user = authenticate(request._request, email=email, password=credentials["password"])
-        if user is None:
-            services.login_failure_record(email, request.META.get("REMOTE_ADDR"))
-            raise exceptions.ValidationError({"non_field_errors": [BAD_CREDENTIALS]})
         try:
-            second_factor_ok = services.second_factor_check(user=user, code=credentials.get("otp"))
-        except services.SecondFactorNeeded:
-            raise exceptions.ValidationError({"otp": [OTP_NEEDED]}) from None
-        if not second_factor_ok:
-            services.login_failure_record(email, request.META.get("REMOTE_ADDR"))
-            raise exceptions.ValidationError({"otp": [OTP_WRONG]})
+            user = services.sign_in_check(
+                request=request._request,
+                email=credentials["email"],
+                password=credentials["password"],
+                otp=credentials.get("otp"),
+            )
+        except services.SignInRefused as refusal:
+            field = refusal.field or "non_field_errors"
+            raise exceptions.ValidationError({field: [SIGN_IN_REFUSED[refusal.code]]}) from None
         with transaction.atomic():
-            services.login_failures_clear(email)
             key, token = services.token_issue(user=user)
             record_access(
                 user=user,
