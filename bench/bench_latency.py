@@ -18,7 +18,7 @@ Baseline, interleaved with the changes so both see the same machine: the round t
 task, `protocol.tasks.ping.delay(n).get()`. Target: change-to-hold p99 under 2 times the no-op's
 p99, over at least 500 changes (BENCH_CHANGES, default 600).
 
-The worker runs three times: with the settings as they are (`config.settings.local`); with
+The worker runs up to three times: with the settings as they are (`config.settings.local`); with
 `CELERY_DB_REUSE_MAX` added (`bench/latency_settings.py`), the setting this benchmark recommends
 (skipped once the setting is there already); and with DEBUG off as well, as in production
 (local settings turn DEBUG on, and Django then records every query).

@@ -136,6 +136,9 @@ STORED_FIELDS = (
 # and their version from one snapshot. The snapshot is the statement's, taken before any wait
 # for a lock, so after a wait the facts may be older than what the lock's previous holder wrote;
 # the write below never lets an evaluation of older facts replace one of newer facts.
+# One victim's hold (a worker's task) is found with a plain `=`: PostgreSQL then keeps one plan
+# for the prepared statement (DB_PREPARE_THRESHOLD), where with `= ANY(array)` it plans again
+# on every run, which costs more than running it. A batch uses the array.
 _LOCK_SQL = (
     """
 SELECT hold.id, hold.reference, hold.victim_id, hold.status, hold.in_force, hold.grounds,
@@ -144,21 +147,24 @@ SELECT hold.id, hold.reference, hold.victim_id, hold.status, hold.in_force, hold
     + FACTS_COLUMNS
     + """
 FROM protocol_hold hold JOIN victims_victim victim ON victim.id = hold.victim_id
-WHERE hold.@column@ = ANY(%s::uuid[])
+WHERE @condition@
 ORDER BY hold.id FOR UPDATE OF hold"""
 )
 
 
 def _lock(
-    *, hold_ids=None, victim_ids=None, skip_locked: bool = False
+    *, hold_ids=None, victim_id=None, skip_locked: bool = False
 ) -> list[tuple[StoredHold, Snapshot]]:
-    """Lock the holds with these ids (or of these victims), in primary-key order, so two
+    """Lock the holds with these ids (or this victim's hold), in primary-key order, so two
     batches never deadlock, and read their facts. With `skip_locked`, holds another transaction
     has locked are left out: whoever holds the lock is evaluating them."""
-    column, ids = ("id", hold_ids) if hold_ids is not None else ("victim_id", victim_ids)
-    sql = _LOCK_SQL.replace("@column@", column) + (" SKIP LOCKED" if skip_locked else "")
+    if hold_ids is not None:
+        condition, parameter = "hold.id = ANY(%s::uuid[])", list(hold_ids)
+    else:
+        condition, parameter = "hold.victim_id = %s", victim_id
+    sql = _LOCK_SQL.replace("@condition@", condition) + (" SKIP LOCKED" if skip_locked else "")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(ids)])
+        cursor.execute(sql, [parameter])
         rows = cursor.fetchall()
     locked = []
     for row in rows:
@@ -397,7 +403,7 @@ def hold_reevaluate(
     no hold), after leaving the stored hold untouched, so the task retries.
     """
     with transaction.atomic():
-        locked = _lock(victim_ids=[victim_id])
+        locked = _lock(victim_id=victim_id)
         if not locked:
             raise Hold.DoesNotExist(f"No hold for victim {victim_id}")
         result = _apply(locked, on or today(), trigger)

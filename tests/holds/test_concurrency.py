@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from protocol import services
 from protocol.models import Hold
@@ -24,7 +24,7 @@ def test_an_evaluation_of_older_facts_never_replaces_a_newer_one(officer, enqueu
     assert newer["grounds"] == ["review_window"]
 
     with transaction.atomic():
-        [(stored, _)] = services._lock(victim_ids=[referral.victim.pk])
+        [(stored, _)] = services._lock(victim_id=referral.victim.pk)
         result = services._apply([(stored, stale)], services.today(), "sweep")
 
     assert result.changed == 0
@@ -38,7 +38,7 @@ def test_the_evaluated_version_never_goes_back(officer, enqueued):
     services.hold_reevaluate(victim_id=referral.victim.pk)
     newer = hold_row(referral.victim)
     with transaction.atomic():
-        [(stored, fresh)] = services._lock(victim_ids=[referral.victim.pk])
+        [(stored, fresh)] = services._lock(victim_id=referral.victim.pk)
         # The same facts, read as if at an older version: the decision is the same, so only
         # the bookkeeping would be written, and it must not lower the version.
         older = Snapshot(fresh.victim_id, fresh.facts_version - 1, fresh.facts)
@@ -104,3 +104,19 @@ def test_an_evaluation_that_waited_for_the_lock_does_not_undo_the_one_it_waited_
     assert row["grounds"] == ["review_window"]  # A's decision, on the newer facts, stands
     assert row["evaluated_version"] == Victim.objects.get(pk=victim_id).facts_version
     assert [d.trigger for d in decisions(referral.victim)] == ["referral", "case_status"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_fails_keeps_the_previous_hold(officer, enqueued, monkeypatch):
+    """The hold and its history are written in one statement: when it fails, neither is."""
+    referral = old_referral(officer)
+    no_further_action(officer, referral.case, days=200)  # would end the H1 ground
+    before = hold_row(referral.victim)
+    monkeypatch.setattr(services, "facts_as_record", lambda facts: None)  # history NOT NULL
+
+    with pytest.raises(IntegrityError):
+        services.hold_reevaluate(victim_id=referral.victim.pk, trigger="case_status")
+
+    assert hold_row(referral.victim) == before
+    assert before["in_force"] is True
+    assert len(decisions(referral.victim)) == 1
