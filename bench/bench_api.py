@@ -170,7 +170,35 @@ end
     return paths
 
 
+def cpu_seconds() -> dict[tuple[str, int], float]:
+    """CPU time used so far by each of the server's processes, gunicorn's ("app") and
+    PostgreSQL's ("db"), from Linux's /proc, so an endpoint's cost can be split between the
+    application and the database."""
+    used = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        kind = "app" if b"gunicorn" in command else "db" if command.startswith(b"postgres") else ""
+        if kind:
+            used[kind, int(pid)] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return used
+
+
+def cpu_per_request(before: dict, after: dict, requests: float) -> dict[str, float]:
+    """Milliseconds of CPU per request by kind, over the processes alive before and after."""
+    spent = {"app": 0.0, "db": 0.0}
+    for (kind, pid), seconds in after.items():
+        if (kind, pid) in before:
+            spent[kind] += seconds - before[kind, pid]
+    return {f"{kind}_cpu_ms": seconds / requests * 1000 for kind, seconds in spent.items()}
+
+
 def run_wrk(url: str, script: Path, duration: str) -> dict:
+    before, started = cpu_seconds(), time.perf_counter()
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "--latency", "-s", str(script), url],
         capture_output=True,
@@ -184,11 +212,14 @@ def run_wrk(url: str, script: Path, duration: str) -> dict:
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    after, requests = cpu_seconds(), rps * (time.perf_counter() - started)
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
+        "rps": rps,
         "p50_ms": ms("50"),
         "p99_ms": ms("99"),
         "non_2xx": int(non2xx[1]) if non2xx else 0,
+        **cpu_per_request(before, after, requests),
     }
 
 
@@ -212,6 +243,9 @@ def main() -> int:
         "DJANGO_HSTS_SECONDS": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "HOLD_CHECK_RATE": "100000000/min",
+        # Connections kept for the whole run (as they are between recycles in production), so
+        # the database processes' CPU can be read before and after each endpoint's run.
+        "DB_CONN_MAX_AGE": "3600",
     }
     server = subprocess.Popen(
         [
@@ -263,14 +297,19 @@ def main() -> int:
             f"\nAPI benchmark: {VICTIMS:,} victims, {CONNECTIONS} connections, "
             f"{WORKERS} gunicorn workers, {DURATION} each"
         )
-        header = ("endpoint", "req/s", "p50 ms", "p99 ms", "vs bare", "non-2xx")
-        print("{:<12} {:>9} {:>8} {:>8} {:>8} {:>8}".format(*header))
+        header = ("endpoint", "req/s", "p50 ms", "p99 ms", "vs bare", "non-2xx", "app", "db")
+        print("{:<12} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}".format(*header))
         for name, figures in results.items():
             ratio = figures["rps"] / bare["rps"]
             print(
                 f"{name:<12} {figures['rps']:>9.0f} {figures['p50_ms']:>8.2f} "
-                f"{figures['p99_ms']:>8.2f} {ratio:>7.0%} {figures['non_2xx']:>8}"
+                f"{figures['p99_ms']:>8.2f} {ratio:>7.0%} {figures['non_2xx']:>8} "
+                f"{figures['app_cpu_ms']:>8.3f} {figures['db_cpu_ms']:>8.3f}"
             )
+        print(
+            "app, db: CPU milliseconds per request used by gunicorn's and PostgreSQL's processes "
+            "(wrk, on the same cores, is not counted)."
+        )
         (work / "bench_api.json").write_text(json.dumps(results, indent=2))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
