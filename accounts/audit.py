@@ -2,7 +2,7 @@
 
 `record_access` is called inside the transaction of the access it records, so a rolled-back
 access leaves no event and a recorded event always matches a committed access. Events are spread
-over `AUDIT_CHAINS` interleaved chains (one chosen at random per event). A writer locks its
+over `AUDIT_CHAINS` interleaved chains (one chosen at random per transaction). A writer locks its
 chain's head row (`AuditChainHead`, held to the end of the transaction), reads the HMAC it
 extends from it, and appends its event and moves the head in one statement: each chain is a
 single line even under concurrency, concurrent requests rarely wait for each other, and an
@@ -15,10 +15,10 @@ import json
 import secrets
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AccessEvent, AuditChainHead
+from .models import AccessEvent
 
 GENESIS = "0" * 64
 
@@ -87,7 +87,17 @@ def _chained_fields(event: AccessEvent) -> dict:
 
 
 def pick_chain() -> int:
-    return secrets.randbelow(settings.AUDIT_CHAINS)
+    """The chain the next event extends: a random one, and the same one for every event of a
+    transaction, so a transaction locks one head only (two transactions locking two heads each,
+    in opposite orders, would deadlock). The transaction is told by its outermost atomic block;
+    should that object serve a later transaction too, reusing its chain is harmless."""
+    if not connection.in_atomic_block:
+        return secrets.randbelow(settings.AUDIT_CHAINS)
+    outermost = connection.atomic_blocks[0]
+    cached = getattr(connection, "_audit_chain", None)
+    if cached is None or cached[0] is not outermost or cached[1] >= settings.AUDIT_CHAINS:
+        cached = connection._audit_chain = (outermost, secrets.randbelow(settings.AUDIT_CHAINS))
+    return cached[1]
 
 
 def make_chain_heads(cursor, chains: int) -> None:
@@ -180,14 +190,22 @@ def verify_chain(batch_size: int = 5000) -> tuple[int, AccessEvent | None]:
     return checked, None
 
 
+_CUT_CHAINS = """
+    SELECT head.chain FROM accounts_auditchainhead AS head
+    WHERE head.hmac <> COALESCE(
+        (SELECT hmac FROM accounts_accessevent WHERE chain = head.chain ORDER BY id DESC LIMIT 1),
+        %(genesis)s)
+    UNION
+    SELECT DISTINCT chain FROM accounts_accessevent AS event
+    WHERE NOT EXISTS (SELECT 1 FROM accounts_auditchainhead WHERE chain = event.chain)
+    ORDER BY 1
+"""
+
+
 def cut_chains() -> list[int]:
-    """Chains whose head does not point at their newest event: events were cut off the end."""
-    newest = dict(
-        AccessEvent.objects.filter(
-            id__in=AccessEvent.objects.values("chain")
-            .annotate(newest=models.Max("id"))
-            .values("newest")
-        ).values_list("chain", "hmac")
-    )
-    heads = dict(AuditChainHead.objects.values_list("chain", "hmac"))
-    return sorted(chain for chain, head in heads.items() if newest.get(chain, GENESIS) != head)
+    """Chains whose head does not point at their newest event (events were cut off the end),
+    and chains with events but no head (a head was removed). One statement, so the heads and
+    the events are read at the same moment however busy the log is."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CUT_CHAINS, {"genesis": GENESIS})
+        return [chain for (chain,) in cursor.fetchall()]

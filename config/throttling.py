@@ -39,11 +39,27 @@ def take(key: str, *, limit: int, duration: int) -> float | None:
     pipeline.expire(current, 2 * duration)
     pipeline.get(previous)
     used, _, before = pipeline.execute()
-    overlap = 1 - (now - window * duration) / duration
-    if used + int(before or 0) * overlap <= limit:
+    elapsed = now - window * duration
+    before = int(before or 0)
+    if used + before * (1 - elapsed / duration) <= limit:
         return None
     _client().decr(current)
-    return max(1.0, math.ceil((window + 1) * duration - now))
+    return max(1.0, math.ceil(_wait(used - 1, before, limit, duration, elapsed)))
+
+
+def _wait(used: int, before: int, limit: int, duration: int, elapsed: float) -> float:
+    """Seconds until one more request fits, when `used` were counted in this window so far,
+    `before` in the previous one, and `elapsed` seconds of this window have gone."""
+    room = limit - used - 1  # what the previous window's weight must fall to
+    if room >= 0 and before > 0:
+        # The previous window's weight, before * (1 - t / duration), falls to `room` at t:
+        fits_at = duration * (1 - room / before)
+        if fits_at < duration:
+            return max(0.0, fits_at - elapsed)
+    # Not in this window: in the next, this window's count is the one that fades.
+    next_in = duration - elapsed
+    room = limit - 1
+    return next_in + (duration * (1 - room / used) if used > room else 0.0)
 
 
 class RedisScopedRateThrottle(ScopedRateThrottle):

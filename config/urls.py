@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import health
+from . import health, views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The admin site signs in through the site's own sign-in page, never its own form, so the
+    # second factor, the lockout and the access log apply there too.
+    path("admin/login/", views.admin_sign_in, name="admin-sign-in"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("cases/", include("cases.urls")),

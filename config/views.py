@@ -1,10 +1,13 @@
 """Error pages in the service's design, telling the user what to do next; JSON for the API."""
 
 import logging
+from urllib.parse import urlencode
 
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +45,11 @@ def server_error(request):
         logger.exception("The 500 page could not be rendered")
         body = "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p>"
     return HttpResponse(body, status=500)
+
+
+def admin_sign_in(request):
+    """The admin site's sign-in: the site's own sign-in page, with where to go afterwards."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("admin:index")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")

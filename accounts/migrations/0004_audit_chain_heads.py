@@ -7,9 +7,12 @@ GENESIS = "0" * 64
 
 
 def make_heads(apps, schema_editor):
-    """A head for each configured chain, at the chain's newest event (or the genesis value)."""
+    """A head for each configured chain and each chain the log already has, at the chain's
+    newest event (or the genesis value)."""
     with schema_editor.connection.cursor() as cursor:
-        for chain in range(settings.AUDIT_CHAINS):
+        cursor.execute("SELECT DISTINCT chain FROM accounts_accessevent")
+        chains = {chain for (chain,) in cursor.fetchall()} | set(range(settings.AUDIT_CHAINS))
+        for chain in sorted(chains):
             cursor.execute(
                 """
                 INSERT INTO accounts_auditchainhead (chain, hmac)

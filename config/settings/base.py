@@ -99,6 +99,7 @@ CACHES = {
 # --- Accounts ----------------------------------------------------------------------------
 
 OTP_TOTP_ISSUER = "Protocol Casework"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a user's authenticator secret
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

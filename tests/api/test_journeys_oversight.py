@@ -102,6 +102,24 @@ def test_verify_audit_notices_events_cut_off_the_end_of_a_chain(w):
         call_command("verify_audit")
 
 
+def test_verify_audit_notices_a_chain_whose_head_was_removed(w):
+    event = record_access(user=w.users["auditor"], action="view", object_type="statistics")
+    AuditChainHead.objects.filter(chain=event.chain).delete()
+    with pytest.raises(CommandError, match=f"chain\\(s\\) {event.chain}\\b"):
+        call_command("verify_audit")
+
+
+def test_the_events_of_one_transaction_share_a_chain(w):
+    """Two events of one transaction on two chains could lock two heads in either order, and
+    two such transactions could deadlock."""
+    for _ in range(10):
+        with transaction.atomic():
+            first = record_access(user=w.users["auditor"], action="view", object_type="a")
+            second = record_access(user=w.users["auditor"], action="view", object_type="b")
+        assert first.chain == second.chain
+        assert second.prev_hmac == first.hmac
+
+
 def test_each_event_extends_its_chains_head_and_moves_it(w):
     first = record_access(user=w.users["auditor"], action="view", object_type="statistics")
     assert AuditChainHead.objects.get(chain=first.chain).hmac == first.hmac

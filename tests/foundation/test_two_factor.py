@@ -85,3 +85,19 @@ def test_the_command_turns_two_factor_on_and_off(user):
     assert two_factor_device(user) is not None
     call_command("two_factor", "--email", user.email, "--off", stdout=io.StringIO())
     assert two_factor_device(user) is None
+
+
+def test_the_admin_site_signs_in_only_through_the_sites_sign_in(device, client):
+    """The admin's own sign-in form would skip the second factor and the lockout."""
+    user = device.user
+    user.is_staff = True
+    user.save()
+    posted = client.post(
+        "/admin/login/?next=/admin/", {"username": user.email, "password": PASSWORD}
+    )
+    assert "_auth_user_id" not in client.session
+    assert posted.status_code == 302
+    assert posted["Location"] == "/accounts/login?next=%2Fadmin%2F"
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    away = client.get("/admin/login/?next=https://elsewhere.example/")
+    assert away["Location"] == "/accounts/login?next=%2Fadmin%2F"

@@ -173,7 +173,8 @@ def test_the_page_and_the_api_share_one_budget_of_hold_checks(
     assert check(page, home_office_reference="B1234567").status_code == 429
     refused = api.post("/api/v1/hold-checks", body, format="json")
     assert refused.status_code == 429
-    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    # (Sliding window: the uses of this minute fade over the next, so up to two minutes.)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 120
     assert HoldCheck.objects.count() == 2
 
 

@@ -21,7 +21,8 @@ class Command(BaseCommand):
         if cut:
             raise CommandError(
                 f"Events were removed from the end of audit chain(s) {', '.join(map(str, cut))}: "
-                f"the newest event of each no longer matches the chain's head. "
+                f"the newest event of each no longer matches the chain's head (or the head itself "
+                f"was removed). "
                 f"{checked} events are intact."
             )
         self.stdout.write(
