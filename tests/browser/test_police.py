@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from protocol.models import Hold
 from tests.factories import PASSWORD
@@ -135,7 +136,8 @@ def test_an_officer_logs_a_referral_and_the_worker_updates_the_hold(
     tab.check("victim-page-police")
 
     page.get_by_role("link", name="Print the victim's record").click()
-    assert page.get_by_role("button", name="Print this page").is_visible()
+    # The button is shown by the page's script once it has run: wait for it.
+    expect(page.get_by_role("button", name="Print this page")).to_be_visible()
     assert "Haven Migrant Support" in tab.text("main")
     tab.check("victim-record")
     tab.sign_out()
