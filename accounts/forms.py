@@ -184,6 +184,8 @@ def choices_with_blank(choices: Iterable[tuple[str, str]], blank: str) -> list[t
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+# For identifiers and names, which a browser should neither fill in nor spell-check.
+NO_AUTOFILL = {"autocomplete": "off", "spellcheck": "false"}
 
 
 # --- Sign in ------------------------------------------------------------------------------------

@@ -59,10 +59,6 @@ def get_or_404(selector: Callable, **kwargs):
 def viewed_or_404(request, selector: Callable, *, object_type: str, **kwargs):
     """Read one object through a scoped selector (404 if the caller may not see it) and record
     the view in the access log, in one transaction."""
-    from django.db import transaction
-
-    from .audit import record_access
-
     with transaction.atomic():
         found = get_or_404(selector, user=request.user, **kwargs)
         record_access(

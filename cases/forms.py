@@ -7,7 +7,7 @@ import re
 from django import forms
 from django.conf.locale import LANG_INFO
 
-from accounts.forms import YES_NO, DateField, GovukForm, choices_with_blank
+from accounts.forms import NO_AUTOFILL, YES_NO, DateField, GovukForm, choices_with_blank
 from protocol.rules import values
 
 # --- Choices ------------------------------------------------------------------------------------
@@ -43,10 +43,6 @@ def language_name(code: str) -> str:
     return LANGUAGES.get(code, code)
 
 
-def _choices(codes) -> list[tuple[str, str]]:
-    return [(code, values.LABELS[code]) for code in codes]
-
-
 # Statuses a referral may start with: a case charged or closed is recorded on the case page,
 # where its dates and outcome can be given.
 REFERRAL_INVESTIGATION_STATUSES = tuple(
@@ -70,8 +66,6 @@ def _text(label: str, required_message: str, *, max_length: int = 200, **kwargs)
         **kwargs,
     )
 
-
-NO_AUTOFILL = {"autocomplete": "off", "spellcheck": "false"}
 
 # --- The referral journey -------------------------------------------------------------------
 
@@ -199,7 +193,7 @@ class CrimeReferenceForm(GovukForm):
 class CrimeTypeForm(GovukForm):
     crime_type = forms.ChoiceField(
         label="What type of crime is it?",
-        choices=_choices(values.CRIME_TYPES),
+        choices=values.as_choices(values.CRIME_TYPES),
         widget=forms.RadioSelect,
         error_messages={"required": "Select the type of crime"},
     )
@@ -208,7 +202,7 @@ class CrimeTypeForm(GovukForm):
 class CaseRoleForm(GovukForm):
     role = forms.ChoiceField(
         label="Is the person a victim or a witness in this case?",
-        choices=_choices(values.CASE_ROLES),
+        choices=values.as_choices(values.CASE_ROLES),
         widget=forms.RadioSelect,
         error_messages={"required": "Select whether the person is a victim or a witness"},
     )
@@ -226,7 +220,7 @@ class ReportedOnForm(GovukForm):
 class InvestigationStatusForm(GovukForm):
     investigation_status = forms.ChoiceField(
         label="Where is the investigation now?",
-        choices=_choices(REFERRAL_INVESTIGATION_STATUSES),
+        choices=values.as_choices(REFERRAL_INVESTIGATION_STATUSES),
         widget=forms.RadioSelect,
         help_text="If the case has been charged or closed, log the referral and then record "
         "that on the case page, with its dates.",
@@ -278,22 +272,22 @@ class CaseFilterForm(GovukForm):
     investigation_status = forms.ChoiceField(
         label="Investigation",
         required=False,
-        choices=choices_with_blank(_choices(values.INVESTIGATION_STATUSES), "Any"),
+        choices=choices_with_blank(values.as_choices(values.INVESTIGATION_STATUSES), "Any"),
     )
     prosecution_status = forms.ChoiceField(
         label="Prosecution",
         required=False,
-        choices=choices_with_blank(_choices(values.PROSECUTION_STATUSES), "Any"),
+        choices=choices_with_blank(values.as_choices(values.PROSECUTION_STATUSES), "Any"),
     )
     crime_type = forms.ChoiceField(
         label="Crime type",
         required=False,
-        choices=choices_with_blank(_choices(values.CRIME_TYPES), "Any"),
+        choices=choices_with_blank(values.as_choices(values.CRIME_TYPES), "Any"),
     )
     hold_status = forms.ChoiceField(
         label="Hold",
         required=False,
-        choices=choices_with_blank(_choices(values.HOLD_STATUSES), "Any"),
+        choices=choices_with_blank(values.as_choices(values.HOLD_STATUSES), "Any"),
     )
 
 
@@ -308,7 +302,7 @@ class CaseStatusForm(GovukForm):
 
     investigation_status = forms.ChoiceField(
         label="Investigation status",
-        choices=_choices(values.INVESTIGATION_STATUSES),
+        choices=values.as_choices(values.INVESTIGATION_STATUSES),
         error_messages={"required": "Select the investigation status"},
     )
     closed_on = DateField(
@@ -327,13 +321,13 @@ class CaseStatusForm(GovukForm):
     )
     prosecution_status = forms.ChoiceField(
         label="Prosecution status",
-        choices=_choices(values.PROSECUTION_STATUSES),
+        choices=values.as_choices(values.PROSECUTION_STATUSES),
         error_messages={"required": "Select the prosecution status"},
     )
     court = forms.ChoiceField(
         label="Court",
         required=False,
-        choices=choices_with_blank(_choices(values.COURTS), "Not recorded"),
+        choices=choices_with_blank(values.as_choices(values.COURTS), "Not recorded"),
         help_text="Needed when the offender is sentenced: it sets the appeal window",
     )
     concluded_on = DateField(

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.audit import record_access
-from accounts.forms import GovukForm
-from accounts.permissions import POLICE, get_or_404, paginate, role_required
+from accounts.forms import GovukForm, date_or_none
+from accounts.permissions import POLICE, get_or_404, paginate, role_required, viewed_or_404
 from config.errors import ConflictError
 from protocol.rules import values
 from protocol.selectors import hold_for_victim
@@ -172,10 +172,6 @@ def _as_json(cleaned: dict) -> dict:
     }
 
 
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
 @role_required(*POLICE)
 def referral_start(request):
     """The start page. Starting (a POST) begins a new draft, for a new victim or, with
@@ -291,19 +287,19 @@ def referral_dependant_remove(request, index: int):
 def _answers(draft: dict) -> dict:
     """The draft as the referral service takes it."""
     case = dict(draft["case"])
-    case["reported_on"] = _date(case.get("reported_on"))
+    case["reported_on"] = date_or_none(case.get("reported_on"))
     notice = dict(draft["notice"])
-    notice["given_on"] = _date(notice.get("given_on"))
+    notice["given_on"] = date_or_none(notice.get("given_on"))
     answers = {"case": case, "notice": notice}
     if draft.get("victim_id"):
         answers["victim_id"] = UUID(draft["victim_id"])
     else:
         victim = dict(draft["victim"])
-        victim["date_of_birth"] = _date(victim.get("date_of_birth"))
+        victim["date_of_birth"] = date_or_none(victim.get("date_of_birth"))
         victim["interpreter_needed"] = victim.get("interpreter_needed") == "yes"
         answers["victim"] = victim
         answers["dependants"] = [
-            {**dependant, "date_of_birth": _date(dependant["date_of_birth"])}
+            {**dependant, "date_of_birth": date_or_none(dependant["date_of_birth"])}
             for dependant in draft["dependants"]
         ]
     return answers
@@ -374,7 +370,7 @@ def _check_rows(draft: dict) -> list[dict]:
         }
 
     def when(value):
-        return _date(value).strftime("%-d %B %Y") if value else ""
+        return date_or_none(value).strftime("%-d %B %Y") if value else ""
 
     sections = []
     if not draft.get("victim_id"):
@@ -491,11 +487,7 @@ def _check_rows(draft: dict) -> list[dict]:
 
 @role_required(*POLICE)
 def referral_done(request, case_id: UUID):
-    with transaction.atomic():
-        case = get_or_404(case_get, user=request.user, case_id=case_id)
-        record_access(
-            user=request.user, action="view", object_type="case", object_id=case.pk, request=request
-        )
+    case = viewed_or_404(request, case_get, object_type="case", case_id=case_id)
     return render(request, "cases/referral/done.html", {"case": case, "hold": case.victim.hold})
 
 
@@ -567,11 +559,7 @@ def _case_context(case, form, user) -> dict:
 def case_detail(request, case_id: UUID):
     """The case, its victim's hold, and a form to record an investigation or prosecution
     change (the hold is re-evaluated by a worker after the change commits)."""
-    with transaction.atomic():
-        case = get_or_404(case_detail_selector, user=request.user, case_id=case_id)
-        record_access(
-            user=request.user, action="view", object_type="case", object_id=case.pk, request=request
-        )
+    case = viewed_or_404(request, case_detail_selector, object_type="case", case_id=case_id)
     if request.method == "POST":
         form = forms.CaseStatusForm(request.POST)
         if form.is_valid():

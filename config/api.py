@@ -207,6 +207,11 @@ class Access:
         )
 
 
+def filters_text(filters: dict) -> str:
+    """The filters of a list, for the access log's `detail`."""
+    return "; ".join(f"{key}={value}" for key, value in sorted(filters.items()))[:200]
+
+
 class ApiView(APIView):
     """A thin API view: authenticate, check the role, validate, call one service or selector,
     render. `roles` lists the roles that may use it; every other caller gets 403 (recorded)."""

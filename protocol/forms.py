@@ -2,15 +2,8 @@
 
 from django import forms
 
-from accounts.forms import DateField, GovukForm
+from accounts.forms import DATE_PARTS, NO_AUTOFILL, DateField, GovukForm
 from protocol.rules import values
-
-
-def _choices(codes) -> list[tuple[str, str]]:
-    return [(code, values.LABELS[code]) for code in codes]
-
-
-NO_AUTOFILL = {"autocomplete": "off", "spellcheck": "false"}
 
 
 class HoldCheckForm(GovukForm):
@@ -44,20 +37,15 @@ class HoldCheckForm(GovukForm):
         help_text="For example, 27 3 1990",
     )
 
-    IDENTITY_FIELDS = ("family_name", "given_names", "date_of_birth")
+    # What a check by name is made of, as the browser sends it (the date in three boxes).
+    IDENTITY_INPUTS = (
+        "family_name",
+        "given_names",
+        *(f"date_of_birth_{part}" for part in DATE_PARTS),
+    )
 
     def _identity_started(self) -> bool:
-        data = self.data
-        return any(
-            (data.get(name) or "").strip()
-            for name in (
-                "family_name",
-                "given_names",
-                "date_of_birth_day",
-                "date_of_birth_month",
-                "date_of_birth_year",
-            )
-        )
+        return any((self.data.get(name) or "").strip() for name in self.IDENTITY_INPUTS)
 
     def clean(self):
         cleaned = super().clean()
@@ -97,7 +85,7 @@ class HoldCheckForm(GovukForm):
 class ConfirmEndForm(GovukForm):
     reason = forms.ChoiceField(
         label="Why has the hold ended?",
-        choices=_choices(values.END_REASONS),
+        choices=values.as_choices(values.END_REASONS),
         widget=forms.RadioSelect,
         error_messages={"required": "Select why the hold has ended"},
     )
@@ -106,7 +94,7 @@ class ConfirmEndForm(GovukForm):
 class OverrideRequestForm(GovukForm):
     category = forms.ChoiceField(
         label="Why is a public-protection override needed?",
-        choices=_choices(values.OVERRIDE_CATEGORIES),
+        choices=values.as_choices(values.OVERRIDE_CATEGORIES),
         widget=forms.RadioSelect,
         error_messages={"required": "Select the reason for the override"},
     )

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from accounts.audit import record_access
-from accounts.permissions import IE, IE_SENIOR, get_or_404, paginate, role_required
+from accounts.permissions import IE, IE_SENIOR, get_or_404, paginate, role_required, viewed_or_404
 from accounts.roles import POLICE_ROLES, Role
 from cases.selectors import case_list
 from config.errors import ConflictError
@@ -242,15 +242,7 @@ def _override(user, override_id: UUID) -> Override:
 @role_required(*IE_SENIOR)
 def override_decide(request, override_id: UUID):
     """Approve or reject an override another IE senior requested."""
-    with transaction.atomic():
-        override = _override(request.user, override_id)
-        record_access(
-            user=request.user,
-            action="view",
-            object_type="override",
-            object_id=override.pk,
-            request=request,
-        )
+    override = viewed_or_404(request, override_get, object_type="override", override_id=override_id)
     form = forms.OverrideDecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         decide = override_approve if form.cleaned_data["decision"] == "approve" else override_reject

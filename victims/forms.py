@@ -9,10 +9,6 @@ from accounts.roles import OrganisationKind
 from protocol.rules import values
 
 
-def _choices(codes) -> list[tuple[str, str]]:
-    return [(code, values.LABELS[code]) for code in codes]
-
-
 class SupportReferralForm(GovukForm):
     service_field_names = {"consent_given_on": "consent_given_on", "organisation": "organisation"}
 
@@ -47,7 +43,7 @@ class SupportUpdateForm(GovukForm):
     )
     status = forms.ChoiceField(
         label="Engagement status",
-        choices=_choices(values.SUPPORT_STATUSES),
+        choices=values.as_choices(values.SUPPORT_STATUSES),
         widget=forms.RadioSelect(attrs={"small": True}),
         error_messages={"required": "Select the engagement status"},
     )
@@ -72,7 +68,7 @@ OTHER_GROUP = "Applications on every other route"
 class ApplicationForm(GovukForm):
     route = forms.ChoiceField(
         label="Route",
-        choices=_choices(values.APPLICATION_ROUTES),
+        choices=values.as_choices(values.APPLICATION_ROUTES),
         widget=forms.RadioSelect(attrs={"small": True}),
         error_messages={"required": "Select the route of the application or referral"},
     )
@@ -80,8 +76,8 @@ class ApplicationForm(GovukForm):
         label="Status",
         choices=[
             ("", "Choose a status"),
-            (OTHER_GROUP, _choices(values.APPLICATION_STATUSES)),
-            (NRM_GROUP, _choices(values.NRM_STATUSES)),
+            (OTHER_GROUP, values.as_choices(values.APPLICATION_STATUSES)),
+            (NRM_GROUP, values.as_choices(values.NRM_STATUSES)),
         ],
         error_messages={"required": "Select the status of the application or referral"},
     )
@@ -135,7 +131,7 @@ class ApplicationUpdateForm(GovukForm):
     def __init__(self, *args, route: str, **kwargs):
         super().__init__(*args, **kwargs)
         codes = values.NRM_STATUSES if route == values.NRM_ROUTE else values.APPLICATION_STATUSES
-        self.fields["status"].choices = _choices(codes)
+        self.fields["status"].choices = values.as_choices(codes)
 
 
 NEEDS = [
@@ -154,5 +150,5 @@ class VictimFilterForm(GovukForm):
     hold_status = forms.ChoiceField(
         label="Hold",
         required=False,
-        choices=choices_with_blank(_choices(values.HOLD_STATUSES), "Any"),
+        choices=choices_with_blank(values.as_choices(values.HOLD_STATUSES), "Any"),
     )

@@ -147,11 +147,9 @@ def victim_detail(request, victim_id: UUID):
     contact and engagement status here (POST); applications have pages of their own."""
     user = request.user
     is_adviser = user.has_role(Role.SUPPORT_ADVISER)
-    with transaction.atomic():
-        victim = get_or_404(victim_detail_selector, user=user, victim_id=victim_id)
-        record_access(
-            user=user, action="view", object_type="victim", object_id=victim.pk, request=request
-        )
+    victim = viewed_or_404(
+        request, victim_detail_selector, object_type="victim", victim_id=victim_id
+    )
     engagement = _engagement(victim, user.organisation) if is_adviser else None
     form = None
     if is_adviser and engagement is not None:

@@ -11,7 +11,7 @@ from accounts import services
 from accounts.audit import record_access
 from accounts.models import AccessEvent, User
 from accounts.roles import POLICE_ROLES, Role
-from config.api import ApiView, cursor_pagination, error_responses
+from config.api import ApiView, cursor_pagination, error_responses, filters_text
 from config.throttling import RedisScopedRateThrottle
 
 from . import selectors
@@ -113,7 +113,7 @@ class OrganisationListView(ApiView):
     )
     def get(self, request):
         filters = self.valid(OrganisationFilterSerializer, request.query_params)
-        with self.audited(action="list", object_type="organisation", detail=_filters_text(filters)):
+        with self.audited(action="list", object_type="organisation", detail=filters_text(filters)):
             organisations = selectors.organisation_list(user=request.user, **filters)
             return self.paginated(organisations, OrganisationSerializer)
 
@@ -158,7 +158,7 @@ class UserListView(ApiView):
     )
     def get(self, request):
         filters = self.valid(UserFilterSerializer, request.query_params)
-        with self.audited(action="list", object_type="user", detail=_filters_text(filters)):
+        with self.audited(action="list", object_type="user", detail=filters_text(filters)):
             return self.paginated(selectors.user_list(user=request.user, **filters), UserSerializer)
 
     @extend_schema(
@@ -249,11 +249,6 @@ class AccessEventListView(ApiView):
     )
     def get(self, request):
         filters = self.valid(AccessEventFilterSerializer, request.query_params)
-        with self.audited(action="list", object_type="access_event", detail=_filters_text(filters)):
+        with self.audited(action="list", object_type="access_event", detail=filters_text(filters)):
             events = selectors.access_event_list(user=request.user, **filters)
             return self.paginated(events, AccessEventSerializer)
-
-
-def _filters_text(filters: dict) -> str:
-    """The filters of a list, for the access log's `detail`."""
-    return "; ".join(f"{key}={value}" for key, value in sorted(filters.items()))[:200]

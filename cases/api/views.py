@@ -9,10 +9,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from accounts.roles import POLICE_ROLES, Role
+from accounts.permissions import ADVISER, POLICE
 from cases import selectors, services
 from cases.models import Case
-from config.api import ApiView, cursor_pagination, error_responses
+from config.api import ApiView, cursor_pagination, error_responses, filters_text
 
 from .serializers import (
     AdviserCaseSerializer,
@@ -23,9 +23,6 @@ from .serializers import (
     ReferralSerializer,
     StatusChangeInputSerializer,
 )
-
-POLICE = tuple(POLICE_ROLES)
-ADVISER = (Role.SUPPORT_ADVISER,)
 
 
 class ReferralView(ApiView):
@@ -86,8 +83,7 @@ class CaseListView(ApiView):
     )
     def get(self, request):
         filters = self.valid(CaseFilterSerializer, request.query_params)
-        detail = "; ".join(f"{key}={value}" for key, value in sorted(filters.items()))
-        with self.audited(action="list", object_type="case", detail=detail):
+        with self.audited(action="list", object_type="case", detail=filters_text(filters)):
             cases = selectors.case_search(user=request.user, **filters)
             return self.paginated(cases, CaseSerializer)
 

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from accounts.permissions import IE_SENIOR
 from accounts.roles import IE_ROLES, POLICE_ROLES, Role
 from config.api import ApiView, cursor_pagination, error_responses
 from config.throttling import RedisScopedRateThrottle
@@ -34,8 +35,6 @@ from .serializers import (
     ReviewQueueItemSerializer,
     StatisticsSerializer,
 )
-
-IE_SENIOR = (Role.IE_SENIOR,)
 
 
 class HoldView(ApiView):

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from accounts.roles import POLICE_ROLES, Role
+from accounts.permissions import ADVISER, POLICE
 from config.api import ApiView, cursor_pagination, error_responses
 from victims import selectors, services
 from victims.models import Application, Victim
@@ -24,9 +24,6 @@ from .serializers import (
     SupportUpdateInputSerializer,
     VictimSerializer,
 )
-
-POLICE = tuple(POLICE_ROLES)
-ADVISER = (Role.SUPPORT_ADVISER,)
 
 
 class VictimDetailView(ApiView):
