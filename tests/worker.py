@@ -163,3 +163,28 @@ def purge_queue(app, queue: str) -> None:
             if routing_key == queue:
                 client.hdel(channel.unacked_key, tag)
                 client.zrem(channel.unacked_index_key, tag)
+
+
+def queue_length(queue: str) -> int:
+    """Messages waiting in `queue` in Redis."""
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        return conn.default_channel.client.llen(queue)
+
+
+def queued_tasks(queue: str) -> list[tuple[str, list]]:
+    """The (task name, arguments) of the messages waiting in `queue`, oldest first, read from
+    Redis as a worker would receive them."""
+    import base64
+
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        raw = conn.default_channel.client.lrange(queue, 0, -1)
+    tasks = []
+    for message in reversed(raw):  # kombu pushes on the left and pops from the right
+        envelope = json.loads(message)
+        args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
+        tasks.append((envelope["headers"]["task"], args))
+    return tasks

@@ -47,8 +47,13 @@ def test_the_evaluated_version_never_goes_back(officer, enqueued):
 
 
 def _waiting_for_a_lock() -> bool:
+    """A session of this test's own database waits for a lock (sessions of other databases on
+    the same server, another test run's say, do not count)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
         return cursor.fetchone()[0] > 0
 
 

@@ -12,6 +12,7 @@ from protocol.rules import evaluate as real_evaluate
 from protocol.snapshot import snapshot_for
 from protocol.tasks import reevaluate_hold
 from tests.factories import days_ago, make_referral
+from tests.worker import queue_length, queued_tasks
 from victims.models import Victim
 
 from .conftest import charge, decisions, hold_row, no_further_action, old_referral
@@ -247,19 +248,19 @@ def test_a_batch_that_fails_as_a_whole_is_tried_hold_by_hold(officer, monkeypatc
 
 
 def test_a_fact_change_bumps_the_version_and_enqueues_only_on_commit(
-    referral, officer, monkeypatch, django_capture_on_commit_callbacks
+    referral, officer, celery_queue, django_capture_on_commit_callbacks
 ):
-    sent = []
-    monkeypatch.setattr(reevaluate_hold, "delay", lambda *args: sent.append(args))
     version = Victim.objects.get(pk=referral.victim.pk).facts_version
     with django_capture_on_commit_callbacks() as callbacks:
         charge(officer, referral.case)
         assert Victim.objects.get(pk=referral.victim.pk).facts_version == version + 1
-        assert sent == []  # not before the commit
-    assert sent == []
+        assert queue_length(celery_queue) == 0  # not before the commit
+    assert queue_length(celery_queue) == 0
     assert len(callbacks) == 1
-    callbacks[0]()
-    assert sent == [(str(referral.victim.pk), "case_status")]
+    callbacks[0]()  # the commit: the message goes to the real broker
+    assert queued_tasks(celery_queue) == [
+        ("protocol.tasks.reevaluate_hold", [str(referral.victim.pk), "case_status"])
+    ]
     # The hold is untouched until a worker evaluates it: it lags its facts.
     assert hold_row(referral.victim)["evaluated_version"] == version
 

@@ -11,7 +11,7 @@ from config.celery import app
 from protocol import services
 from protocol.models import Hold
 from protocol.tasks import reevaluate_hold, sweep_holds
-from tests.worker import broker_unreachable, wait_for
+from tests.worker import broker_unreachable, queue_length, wait_for
 from victims.models import Victim
 from victims.services import support_referral_create
 
@@ -34,11 +34,6 @@ def lagging_holds() -> int:
 
 def caught_up(victim) -> bool:
     return hold_row(victim)["evaluated_version"] == Victim.objects.get(pk=victim.pk).facts_version
-
-
-def queue_length(queue: str) -> int:
-    with app.connection_for_write() as conn:
-        return conn.default_channel.client.llen(queue)
 
 
 def unacknowledged(queue: str) -> int:

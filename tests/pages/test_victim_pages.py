@@ -118,10 +118,16 @@ def test_an_invalid_support_update_says_how_to_fix_it_and_writes_nothing(
 
 
 def test_police_cannot_post_a_support_update(referred_to_haven, officer, client_for):
-    client_for(officer).post(
-        reverse("victims:detail", args=[referred_to_haven.victim.pk]), {"status": "closed"}
+    # A complete, valid update: only the role can be why it is not recorded.
+    response = client_for(officer).post(
+        reverse("victims:detail", args=[referred_to_haven.victim.pk]),
+        {"status": "closed", **date_data("closed_on", days_ago(0))},
     )
+    # The post is ignored: back to the page, nothing recorded.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("victims:detail", args=[referred_to_haven.victim.pk])
     assert SupportUpdate.objects.count() == 0
+    assert SupportEngagement.objects.get().status == "referred"
 
 
 def test_an_adviser_records_and_changes_an_application(referred_to_haven, adviser, client_for):
