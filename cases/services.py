@@ -20,6 +20,7 @@ from accounts.models import User
 from protocol import services as hold_services
 from protocol.models import Hold
 from victims.models import DataSharingNotice, Dependant, Victim
+from victims.selectors import victim_list
 from victims.validation import check_not_before, check_not_future, raise_if, require
 
 from .models import Case, CaseStatusChange
@@ -106,11 +107,7 @@ def referral_create(
     raise_if(errors)
 
     if victim_id is not None:
-        known = Victim.objects.filter(
-            pk=victim_id,
-            victimgroupobjectpermission__group=force.group,
-            victimgroupobjectpermission__permission__codename="view_victim",
-        ).first()
+        known = victim_list(user=officer).filter(pk=victim_id).first()
         if known is None:
             raise ValidationError({"victim_id": "No victim with this id is known to your force."})
         victim_record = known

@@ -11,6 +11,7 @@ One re-evaluation is two SQL statements in one transaction: lock the hold and re
 evaluate (in Python); write. A batch of a thousand holds is the same two statements.
 """
 
+import dataclasses
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -117,19 +118,8 @@ class StoredHold:
     status_since: datetime
 
 
-STORED_FIELDS = (
-    "id",
-    "reference",
-    "victim_id",
-    "status",
-    "in_force",
-    "grounds",
-    "protected_until",
-    "flags",
-    "explanation",
-    "ruleset",
-    "status_since",
-)
+# The columns that fill a `StoredHold`, in its order (rows are read by position).
+STORED_FIELDS = tuple(field.name for field in dataclasses.fields(StoredHold))
 
 
 # Lock the holds and read their victims' facts in one statement: one round trip, and the facts
@@ -140,10 +130,9 @@ STORED_FIELDS = (
 # for the prepared statement (DB_PREPARE_THRESHOLD), where with `= ANY(array)` it plans again
 # on every run, which costs more than running it. A batch uses the array.
 _LOCK_SQL = (
-    """
-SELECT hold.id, hold.reference, hold.victim_id, hold.status, hold.in_force, hold.grounds,
-       hold.protected_until, hold.flags, hold.explanation, hold.ruleset, hold.status_since,
-"""
+    "SELECT "
+    + ", ".join(f"hold.{name}" for name in STORED_FIELDS)
+    + ","
     + FACTS_COLUMNS
     + """
 FROM protocol_hold hold JOIN victims_victim victim ON victim.id = hold.victim_id
@@ -255,12 +244,29 @@ def _decision_record(
 
 # --- Re-evaluating holds ---------------------------------------------------------------------
 
+# Only the bookkeeping (evaluated version, time and day, next due day), the usual write: on
+# its own, and as the `kept` part of `_WRITE_SQL`.
+_BOOKKEEPING_SQL = """
+UPDATE protocol_hold AS hold SET
+    evaluated_version = new.evaluated_version,
+    evaluated_at = new.evaluated_at,
+    evaluated_on = new.evaluated_on,
+    next_due_on = new.next_due_on
+FROM jsonb_to_recordset(%s::jsonb) AS new (
+    id uuid, evaluated_version bigint, evaluated_at timestamptz, evaluated_on date,
+    next_due_on date
+)
+WHERE hold.id = new.id AND hold.evaluated_version <= new.evaluated_version
+"""
+
+
 # The writes of a batch, one statement whatever its size, reading its rows from three JSON
 # parameters: the holds whose decision (or only its explanation) changed; the rest, the usual
 # case, where only the evaluation's bookkeeping changes; and the history, one `HoldDecision` for
 # each changed decision. (Data-modifying WITH clauses always run to completion.) A hold already
 # evaluated at a newer `facts_version` is left as it is, with no history: see `_LOCK_SQL`.
-_WRITE_SQL = """
+_WRITE_SQL = (
+    """
 WITH decided AS (
     UPDATE protocol_hold AS hold SET
         status = new.status,
@@ -283,16 +289,9 @@ WITH decided AS (
     WHERE hold.id = new.id AND hold.evaluated_version <= new.evaluated_version
     RETURNING hold.id
 ), kept AS (
-    UPDATE protocol_hold AS hold SET
-        evaluated_version = new.evaluated_version,
-        evaluated_at = new.evaluated_at,
-        evaluated_on = new.evaluated_on,
-        next_due_on = new.next_due_on
-    FROM jsonb_to_recordset(%s::jsonb) AS new (
-        id uuid, evaluated_version bigint, evaluated_at timestamptz, evaluated_on date,
-        next_due_on date
-    )
-    WHERE hold.id = new.id AND hold.evaluated_version <= new.evaluated_version
+"""  # noqa: S608 (constant strings joined; no input)
+    + _BOOKKEEPING_SQL
+    + """
 )
 INSERT INTO protocol_holddecision (
     hold_id, status, in_force, grounds, protected_until, flags, explanation, ruleset,
@@ -308,21 +307,7 @@ FROM jsonb_to_recordset(%s::jsonb) AS new (
 )
 WHERE new.hold_id IN (SELECT id FROM decided)
 """
-
-
-# Only the bookkeeping: the `kept` part of `_WRITE_SQL` on its own.
-_BOOKKEEPING_SQL = """
-UPDATE protocol_hold AS hold SET
-    evaluated_version = new.evaluated_version,
-    evaluated_at = new.evaluated_at,
-    evaluated_on = new.evaluated_on,
-    next_due_on = new.next_due_on
-FROM jsonb_to_recordset(%s::jsonb) AS new (
-    id uuid, evaluated_version bigint, evaluated_at timestamptz, evaluated_on date,
-    next_due_on date
 )
-WHERE hold.id = new.id AND hold.evaluated_version <= new.evaluated_version
-"""
 
 
 def _json(rows: list[dict]) -> str:

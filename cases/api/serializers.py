@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from cases.services import STATUS_FIELDS
 from config.api import FactDateField, StrictCharField, StrictChoiceField, StrictIntegerField
 from protocol.api.serializers import HoldAnswerSerializer, HoldSummarySerializer
 from protocol.rules import values
@@ -159,18 +160,9 @@ class StatusChangeInputSerializer(serializers.Serializer):
     concluded_on = FactDateField(required=False, allow_null=True)
     note = StrictCharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
-    STATUS_FIELDS = (
-        "investigation_status",
-        "closed_on",
-        "outcome_code",
-        "prosecution_status",
-        "court",
-        "concluded_on",
-    )
-
     def validate(self, data):
-        if not any(field in data for field in self.STATUS_FIELDS):
+        if not any(field in data for field in STATUS_FIELDS):
             raise serializers.ValidationError(
-                {"non_field_errors": [f"Give at least one of: {', '.join(self.STATUS_FIELDS)}."]}
+                {"non_field_errors": [f"Give at least one of: {', '.join(STATUS_FIELDS)}."]}
             )
         return data
