@@ -451,13 +451,19 @@ def holds_needing_evaluation(*, on: date) -> QuerySet:
     )
 
 
-def due_hold_ids(*, on: date, limit: int, after: UUID | None = None) -> list[UUID]:
-    """The next `limit` holds needing evaluation, in primary-key order after `after`: a sweep
-    walks the table once, so a hold that keeps failing cannot starve the others."""
-    queryset = holds_needing_evaluation(on=on).order_by("pk")
+def hold_ids_after(queryset, *, limit: int, after: UUID | None = None) -> list[UUID]:
+    """The next `limit` ids of `queryset` in primary-key order after `after` (keyset paging:
+    one batch in memory at a time, and a walk that visits each hold once)."""
+    queryset = queryset.order_by("pk")
     if after is not None:
         queryset = queryset.filter(pk__gt=after)
     return list(queryset.values_list("pk", flat=True)[:limit])
+
+
+def due_hold_ids(*, on: date, limit: int, after: UUID | None = None) -> list[UUID]:
+    """The next `limit` holds needing evaluation, in primary-key order after `after`: a sweep
+    walks the table once, so a hold that keeps failing cannot starve the others."""
+    return hold_ids_after(holds_needing_evaluation(on=on), limit=limit, after=after)
 
 
 def oldest_hold_ids(*, limit: int) -> list[UUID]:

@@ -40,13 +40,8 @@ class Command(BaseCommand):
             dynamic_ncols=True,
         )
         last_id = None
-        # Keyset pagination: each page is the next batch of ids after the last one, so the
-        # command never holds more than one batch, whatever the number of holds.
         while True:
-            page = queryset.order_by("pk")
-            if last_id is not None:
-                page = page.filter(pk__gt=last_id)
-            ids = list(page.values_list("pk", flat=True)[:batch_size])
+            ids = services.hold_ids_after(queryset, limit=batch_size, after=last_id)
             if not ids:
                 break
             last_id = ids[-1]
