@@ -99,3 +99,19 @@ def paginate(request, queryset, *, per_page: int = 25) -> dict:
             "next": href(page.next_page_number()) if page.has_next() else None,
         },
     }
+
+
+def listed(request, queryset, *, object_type: str, detail: str = "") -> tuple[list, dict]:
+    """A page of `queryset` (as `paginate`) read and recorded as a list in the access log, in
+    one transaction: the page's objects, and the pagination items for the template."""
+    with transaction.atomic():
+        listing = paginate(request, queryset)
+        rows = list(listing["page"])
+        record_access(
+            user=request.user,
+            action="list",
+            object_type=object_type,
+            request=request,
+            detail=detail or f"page {listing['page'].number}",
+        )
+    return rows, listing

@@ -13,16 +13,14 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.audit import record_access
 from accounts.forms import GovukForm, date_or_none
-from accounts.permissions import POLICE, get_or_404, paginate, role_required, viewed_or_404
+from accounts.permissions import POLICE, get_or_404, listed, role_required, viewed_or_404
 from config.errors import ConflictError
 from protocol.rules import values
 from protocol.selectors import hold_for_victim
@@ -524,16 +522,9 @@ def case_list_page(request):
         cases = _search(cases, filters["q"])
     if filters.get("crime_type"):
         cases = cases.filter(crime_type=filters["crime_type"])
-    with transaction.atomic():
-        listing = paginate(request, cases.order_by("-referred_on", "-created_at"))
-        rows = list(listing["page"])
-        record_access(
-            user=request.user,
-            action="list",
-            object_type="case",
-            request=request,
-            detail=f"page {listing['page'].number}",
-        )
+    rows, listing = listed(
+        request, cases.order_by("-referred_on", "-created_at"), object_type="case"
+    )
     filtered = any(filters.get(name) for name in form.fields)
     return render(
         request,

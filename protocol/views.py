@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from accounts.audit import record_access
-from accounts.permissions import IE, IE_SENIOR, get_or_404, paginate, role_required, viewed_or_404
+from accounts.permissions import IE, IE_SENIOR, get_or_404, listed, role_required, viewed_or_404
 from accounts.roles import POLICE_ROLES, Role
 from cases.selectors import case_list
 from config.errors import ConflictError
@@ -121,16 +121,7 @@ def _ie_status(hold: Hold) -> str:
 @role_required(*IE_SENIOR)
 def review_queue_page(request):
     """Holds due for review, oldest first: references and dates only."""
-    with transaction.atomic():
-        listing = paginate(request, review_queue())
-        holds = list(listing["page"])
-        record_access(
-            user=request.user,
-            action="list",
-            object_type="hold",
-            request=request,
-            detail="review queue",
-        )
+    holds, listing = listed(request, review_queue(), object_type="hold", detail="review queue")
     return render(request, "protocol/review_queue.html", {"holds": holds, **listing})
 
 
@@ -223,15 +214,7 @@ def override_list(request):
         .filter(status__in=("requested", "approved"))
         .order_by("status", "requested_at")
     )
-    with transaction.atomic():
-        listing = paginate(request, live)
-        overrides = list(listing["page"])
-        record_access(
-            user=request.user,
-            action="list",
-            object_type="override",
-            request=request,
-        )
+    overrides, listing = listed(request, live, object_type="override")
     return render(request, "protocol/override_list.html", {"overrides": overrides, **listing})
 
 

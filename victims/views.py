@@ -24,7 +24,7 @@ from accounts.permissions import (
     POLICE,
     POLICE_OR_ADVISER,
     get_or_404,
-    paginate,
+    listed,
     role_required,
     viewed_or_404,
 )
@@ -109,18 +109,8 @@ def victim_list_page(request):
     victims = victims.prefetch_related(
         Prefetch("applications", queryset=_open_challenges_query(today), to_attr="open_challenges"),
     ).order_by("family_name_key", "given_names_key", "pk")
-    with transaction.atomic():
-        listing = paginate(request, victims)
-        rows = [
-            {"victim": victim, "needs": needs_doing(victim, today)} for victim in listing["page"]
-        ]
-        record_access(
-            user=request.user,
-            action="list",
-            object_type="victim",
-            request=request,
-            detail=f"page {listing['page'].number}",
-        )
+    page, listing = listed(request, victims, object_type="victim")
+    rows = [{"victim": victim, "needs": needs_doing(victim, today)} for victim in page]
     filtered = any(filters.get(name) for name in form.fields)
     return render(
         request,
