@@ -31,7 +31,9 @@ class Hold(DecisionFields):
     """One per victim: the current decision. Written only by `protocol.services`."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    reference = models.CharField(max_length=10, unique=True, default=new_hold_reference)
+    # Unique by a constraint rather than `unique=True`, which would add a second index (for
+    # LIKE) that nothing uses and every non-HOT update of the hold would have to maintain.
+    reference = models.CharField(max_length=10, default=new_hold_reference)
     victim = models.OneToOneField(Victim, on_delete=models.PROTECT, related_name="hold")
     evaluated_version = models.PositiveBigIntegerField(default=0)
     evaluated_at = models.DateTimeField()
@@ -42,13 +44,18 @@ class Hold(DecisionFields):
     status_since = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # A hold is rewritten on every evaluation, so its indexes are few and none covers a column
+    # the usual evaluation changes (`evaluated_version`, `evaluated_at`, `evaluated_on`, the
+    # explanation): PostgreSQL can then update the row in place (a HOT update), writing one page
+    # instead of one per index. Migration 0005 also leaves free space in each page for that
+    # (fillfactor 70). docs/performance.md has the figures.
     class Meta:
         indexes = [
             models.Index(fields=["next_due_on"], name="hold_next_due"),
-            models.Index(fields=["evaluated_at"], name="hold_evaluated_at"),
             models.Index(fields=["status", "status_since"], name="hold_status_since"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="hold_reference_unique"),
             models.CheckConstraint(
                 condition=Q(status__in=values.HOLD_STATUSES), name="hold_status_valid"
             ),
@@ -78,7 +85,10 @@ class HoldDecision(DecisionFields):
         SWEEP = "sweep"
         COMMAND = "command"
 
-    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="decisions")
+    # No index of its own: `holddecision_recent` starts with the hold.
+    hold = models.ForeignKey(
+        Hold, on_delete=models.PROTECT, related_name="decisions", db_index=False
+    )
     decided_at = models.DateTimeField()
     evaluated_on = models.DateField()
     facts_version = models.PositiveBigIntegerField()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -466,10 +467,37 @@ def due_hold_ids(*, on: date, limit: int, after: UUID | None = None) -> list[UUI
     return hold_ids_after(holds_needing_evaluation(on=on), limit=limit, after=after)
 
 
-def oldest_hold_ids(*, limit: int) -> list[UUID]:
-    """The holds evaluated longest ago: the sweep re-checks a slice of them on every run, so
-    any stored decision that differs from a fresh evaluation is repaired in time."""
-    return list(Hold.objects.order_by("evaluated_at", "pk").values_list("pk", flat=True)[:limit])
+# How far the sweep's re-check has walked, kept in the cache (Redis). It is only a bookmark: if
+# it is lost (Redis restarted or emptied), the walk starts again from the first hold.
+RECHECK_BOOKMARK = "protocol:hold-recheck-after"
+
+
+def recheck_hold_ids(*, limit: int) -> list[UUID]:
+    """The next `limit` holds of a walk through every hold in primary-key order, which starts
+    again from the first when it reaches the end. The sweep re-checks one such slice on every
+    run, so each hold is re-checked every (number of holds / `limit`) sweeps and any stored
+    decision that differs from a fresh evaluation is repaired in time. (Walking by key, rather
+    than taking the holds evaluated longest ago, needs no index on a column that every
+    evaluation changes.)"""
+    try:
+        bookmark = cache.get(RECHECK_BOOKMARK)
+    except Exception:
+        logger.warning("Could not read the re-check bookmark; starting from the first hold")
+        bookmark = None
+    after = UUID(bookmark) if bookmark else None
+    ids = hold_ids_after(Hold.objects.all(), limit=limit, after=after)
+    if len(ids) < limit and after is not None:  # the end of the table: go round again
+        seen = set(ids)
+        ids += [
+            hold_id
+            for hold_id in hold_ids_after(Hold.objects.all(), limit=limit - len(ids))
+            if hold_id not in seen
+        ]
+    try:
+        cache.set(RECHECK_BOOKMARK, str(ids[-1]) if ids else None, timeout=None)
+    except Exception:
+        logger.warning("Could not save the re-check bookmark; the next sweep starts again")
+    return ids
 
 
 def hold_verify(hold, snapshot: Snapshot, on: date) -> Decision | None:

@@ -53,8 +53,8 @@ SWEEP_EXPIRES_SECONDS = 5 * 60
 
 @shared_task(name="protocol.tasks.sweep_holds", expires=SWEEP_EXPIRES_SECONDS)
 def sweep_holds() -> dict[str, int]:
-    """Re-evaluate every hold that lags its facts or whose due date has come, then re-check a
-    slice of the holds evaluated longest ago (which repairs any stored decision that differs
+    """Re-evaluate every hold that lags its facts or whose due date has come, then re-check the
+    next slice of a walk through all the holds (which repairs any stored decision that differs
     from a fresh one). Walks the holds once, in primary-key order, so a hold that keeps failing
     cannot starve the others. Locked holds are skipped: whoever holds the lock is evaluating
     them already, and the next sweep looks again."""
@@ -76,9 +76,9 @@ def sweep_holds() -> dict[str, int]:
     while ids := services.due_hold_ids(on=on, limit=batch, after=after):
         run(ids)
         after = ids[-1]
-    oldest = services.oldest_hold_ids(limit=batch)
-    if oldest:
-        run(oldest)
+    recheck = services.recheck_hold_ids(limit=batch)
+    if recheck:
+        run(recheck)
     if totals["changed"] or totals["failed"]:
         logger.info("Hold sweep: %s", totals)
     return totals

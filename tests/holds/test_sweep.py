@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from protocol import services
@@ -127,3 +128,51 @@ def test_the_sweep_skips_holds_locked_by_someone_else(officer, enqueued):
     sweep_holds()
     assert not _lagging(locked.victim)
     assert hold_row(locked.victim)["grounds"] == ["review_window"]
+
+
+@pytest.fixture
+def fresh_bookmark():
+    cache.delete(services.RECHECK_BOOKMARK)
+    yield
+    cache.delete(services.RECHECK_BOOKMARK)
+
+
+def test_the_recheck_walks_every_hold_in_key_order_and_goes_round_again(officer, fresh_bookmark):
+    ids = sorted(old_referral(officer).hold.pk for _ in range(5))
+
+    slices = [services.recheck_hold_ids(limit=2) for _ in range(4)]
+
+    assert slices == [ids[0:2], ids[2:4], [ids[4], ids[0]], ids[1:3]]
+
+
+def test_a_lost_recheck_bookmark_starts_the_walk_again(officer, fresh_bookmark):
+    ids = sorted(old_referral(officer).hold.pk for _ in range(3))
+    assert services.recheck_hold_ids(limit=2) == ids[0:2]
+
+    cache.delete(services.RECHECK_BOOKMARK)  # Redis restarted, say
+
+    assert services.recheck_hold_ids(limit=2) == ids[0:2]
+
+
+def test_the_sweep_repairs_a_stored_decision_that_drifted_within_one_walk(
+    officer, settings, enqueued, fresh_bookmark
+):
+    settings.HOLD_SWEEP_BATCH = 2
+    referrals = sorted((old_referral(officer) for _ in range(5)), key=lambda item: item.hold.pk)
+    drifted = referrals[3]
+    # Neither lagging nor due: only the re-check can find it.
+    Hold.objects.filter(pk=drifted.hold.pk).update(
+        status="ended", in_force=False, grounds=[], next_due_on=None
+    )
+    assert services.due_hold_ids(on=services.today(), limit=10) == []
+
+    changed = [sweep_holds()["changed"] for _ in range(2)]
+
+    assert changed == [0, 1]  # the second slice holds it
+    row = hold_row(drifted.victim)
+    assert (row["status"], row["in_force"], row["grounds"]) == (
+        "active",
+        True,
+        ["investigation_ongoing"],
+    )
+    assert decisions(drifted.victim)[-1].trigger == "sweep"
