@@ -16,6 +16,8 @@ from .conftest import date_data, error_summary, text_of
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
+# The day the answers were written (at import): a run that crosses midnight still posts it.
+ANSWERED_ON = TODAY()
 
 ANSWERS = {
     "victim-name": {"given_names": "Grace", "family_name": "Okafor"},
@@ -27,10 +29,10 @@ ANSWERS = {
     "crime-reference": {"crime_reference": "NS/2026/0042"},
     "crime-type": {"crime_type": "domestic_abuse"},
     "case-role": {"role": "victim"},
-    "crime-reported": date_data("reported_on", dt.date.today() - dt.timedelta(days=3)),
+    "crime-reported": date_data("reported_on", ANSWERED_ON - dt.timedelta(days=3)),
     "investigation-status": {"investigation_status": "under_investigation"},
     "narrative": {"narrative": "Assaulted by partner at home."},
-    "notice": {"version": "2026-01", "language": "en", **date_data("given_on", dt.date.today())},
+    "notice": {"version": "2026-01", "language": "en", **date_data("given_on", ANSWERED_ON)},
 }
 
 
@@ -108,7 +110,7 @@ def test_the_whole_journey_writes_nothing_until_the_referral_is_logged(officer, 
     )
     assert Dependant.objects.get().given_names == "Joy"
     notice = DataSharingNotice.objects.get()
-    assert (notice.version, notice.language, notice.given_on) == ("2026-01", "en", TODAY())
+    assert (notice.version, notice.language, notice.given_on) == ("2026-01", "en", ANSWERED_ON)
     assert Hold.objects.get(victim=victim).in_force
     done = client.get(response["Location"])
     assert "Referral logged" in text_of(done) and case.reference in text_of(done)
