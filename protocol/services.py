@@ -15,10 +15,8 @@ import dataclasses
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from django.core.cache import cache
@@ -145,7 +143,7 @@ ORDER BY hold.id FOR UPDATE OF hold"""
 
 
 def _lock(
-    cursor, *, hold_ids=None, victim_id=None, skip_locked: bool = False
+    *, hold_ids=None, victim_id=None, skip_locked: bool = False
 ) -> list[tuple[StoredHold, Snapshot]]:
     """Lock the holds with these ids (or this victim's hold), in primary-key order, so two
     batches never deadlock, and read their facts. With `skip_locked`, holds another transaction
@@ -155,9 +153,11 @@ def _lock(
     else:
         condition, parameter = "hold.victim_id = %s", victim_id
     sql = _LOCK_SQL.replace("@condition@", condition) + (" SKIP LOCKED" if skip_locked else "")
-    cursor.execute(sql, [parameter])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [parameter])
+        rows = cursor.fetchall()
     locked = []
-    for row in cursor.fetchall():
+    for row in rows:
         hold = StoredHold(*row[: len(STORED_FIELDS)])
         if isinstance(hold.ruleset, str):  # Django reads jsonb as text and parses it itself
             hold.ruleset = json.loads(hold.ruleset)
@@ -171,21 +171,6 @@ class BatchResult:
     changed: int
     # The references of the holds whose evaluation failed (each kept as it was).
     failed: list[str]
-
-
-@dataclass(frozen=True)
-class _Applied:
-    """What `_apply` sent. How many decisions it wrote is the write's row count, which a
-    pipeline knows only once the write's result is back: read it with `result()` then."""
-
-    cursor: Any
-    evaluated: int
-    failed: list[str]
-    wrote_history: bool
-
-    def result(self) -> BatchResult:
-        changed = self.cursor.rowcount if self.wrote_history else 0
-        return BatchResult(evaluated=self.evaluated, changed=changed, failed=self.failed)
 
 
 # --- Creating a hold -------------------------------------------------------------------------
@@ -331,13 +316,11 @@ def _json(rows: list[dict]) -> str:
     return json.dumps(rows, default=str, separators=(",", ":"))
 
 
-def _apply(
-    cursor, locked: Sequence[tuple[StoredHold, Snapshot]], on: date, trigger: str
-) -> _Applied:
+def _apply(locked: Sequence[tuple[StoredHold, Snapshot]], on: date, trigger: str) -> BatchResult:
     """Evaluate locked holds on their facts and write what changed. Must run inside the
     transaction that locked them."""
     if not locked:
-        return _Applied(cursor, evaluated=0, failed=[], wrote_history=False)
+        return BatchResult(evaluated=0, changed=0, failed=[])
     policy = current_policy()
     now = timezone.now()
     decisions: list[dict] = []
@@ -387,33 +370,14 @@ def _apply(
                     "trigger": str(trigger),
                 }
             )
-    if decisions:  # its row count is the number of history rows written
-        cursor.execute(_WRITE_SQL, [_json(decisions), _json(bookkeeping), _json(history)])
-    elif bookkeeping:  # the usual case, in a statement simpler to plan
-        cursor.execute(_BOOKKEEPING_SQL, [_json(bookkeeping)])
-    return _Applied(
-        cursor, evaluated=len(locked) - len(failed), failed=failed, wrote_history=bool(decisions)
-    )
-
-
-@contextmanager
-def _pipelined_transaction():
-    """A transaction of its own, sent as a pipeline (psycopg's pipeline mode): BEGIN travels
-    with the first statement and COMMIT with the last, so locking, reading and writing a hold
-    takes two round trips to the database instead of four. Statements go out as they are
-    executed; their results come back when one is fetched, and at the end. Only for use outside
-    any transaction Django manages, whose work it would otherwise commit. Database errors come
-    out as Django's, as they do from a cursor."""
-    if connection.in_atomic_block:
-        raise transaction.TransactionManagementError("Already inside a transaction")
-    connection.ensure_connection()
-    psycopg_connection = connection.connection
-    with (
-        connection.wrap_database_errors,
-        psycopg_connection.pipeline(),
-        psycopg_connection.transaction(),
-    ):
-        yield
+    changed = 0
+    with connection.cursor() as cursor:
+        if decisions:
+            cursor.execute(_WRITE_SQL, [_json(decisions), _json(bookkeeping), _json(history)])
+            changed = cursor.rowcount  # the history rows written
+        elif bookkeeping:  # the usual case, in a statement simpler to plan
+            cursor.execute(_BOOKKEEPING_SQL, [_json(bookkeeping)])
+    return BatchResult(evaluated=len(locked) - len(failed), changed=changed, failed=failed)
 
 
 def hold_reevaluate(
@@ -423,29 +387,17 @@ def hold_reevaluate(
 
     Raises `HoldEvaluationError` if evaluation fails (and `Hold.DoesNotExist` if the victim has
     no hold), after leaving the stored hold untouched, so the task retries.
-
-    A worker's call is a transaction of its own, pipelined (see `_pipelined_transaction`): a
-    change reaches its hold sooner. Inside a caller's transaction (a service that has just
-    changed a fact), it runs in a savepoint of that transaction.
     """
-    on = on or today()
-    with connection.cursor() as cursor:
-        in_a_transaction = connection.in_atomic_block
-        with transaction.atomic() if in_a_transaction else _pipelined_transaction():
-            applied = _lock_and_apply(cursor, victim_id, on, trigger)
-        result = applied.result()
+    with transaction.atomic():
+        locked = _lock(victim_id=victim_id)
+        if not locked:
+            raise Hold.DoesNotExist(f"No hold for victim {victim_id}")
+        result = _apply(locked, on or today(), trigger)
     if result.failed:
         raise HoldEvaluationError(
             f"Evaluating hold {result.failed[0]} (victim {victim_id}) failed; it was kept."
         )
     return result.changed > 0
-
-
-def _lock_and_apply(cursor, victim_id: UUID, on: date, trigger: str) -> _Applied:
-    locked = _lock(cursor, victim_id=victim_id)
-    if not locked:
-        raise Hold.DoesNotExist(f"No hold for victim {victim_id}")
-    return _apply(cursor, locked, on, trigger)
 
 
 def holds_reevaluate_batch(
@@ -459,9 +411,8 @@ def holds_reevaluate_batch(
     """
     on = on or today()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            locked = _lock(cursor, hold_ids=hold_ids, skip_locked=skip_locked)
-            return _apply(cursor, locked, on, trigger).result()
+        with transaction.atomic():
+            return _apply(_lock(hold_ids=hold_ids, skip_locked=skip_locked), on, trigger)
     except (OperationalError, InterfaceError):
         raise
     except Exception:

@@ -23,9 +23,9 @@ def test_an_evaluation_of_older_facts_never_replaces_a_newer_one(officer, enqueu
     newer = hold_row(referral.victim)
     assert newer["grounds"] == ["review_window"]
 
-    with transaction.atomic(), connection.cursor() as cursor:
-        [(stored, _)] = services._lock(cursor, victim_id=referral.victim.pk)
-        result = services._apply(cursor, [(stored, stale)], services.today(), "sweep").result()
+    with transaction.atomic():
+        [(stored, _)] = services._lock(victim_id=referral.victim.pk)
+        result = services._apply([(stored, stale)], services.today(), "sweep")
 
     assert result.changed == 0
     assert hold_row(referral.victim) == newer
@@ -37,12 +37,12 @@ def test_the_evaluated_version_never_goes_back(officer, enqueued):
     no_further_action(officer, referral.case)
     services.hold_reevaluate(victim_id=referral.victim.pk)
     newer = hold_row(referral.victim)
-    with transaction.atomic(), connection.cursor() as cursor:
-        [(stored, fresh)] = services._lock(cursor, victim_id=referral.victim.pk)
+    with transaction.atomic():
+        [(stored, fresh)] = services._lock(victim_id=referral.victim.pk)
         # The same facts, read as if at an older version: the decision is the same, so only
         # the bookkeeping would be written, and it must not lower the version.
         older = Snapshot(fresh.victim_id, fresh.facts_version - 1, fresh.facts)
-        services._apply(cursor, [(stored, older)], services.today(), "sweep")
+        services._apply([(stored, older)], services.today(), "sweep")
     assert hold_row(referral.victim) == newer
 
 
