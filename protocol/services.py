@@ -130,8 +130,20 @@ STORED_FIELDS = tuple(field.name for field in dataclasses.fields(StoredHold))
 # One victim's hold (a worker's task) is found with a plain `=`: PostgreSQL then keeps one plan
 # for the prepared statement (DB_PREPARE_THRESHOLD), where with `= ANY(array)` it plans again
 # on every run, which costs more than running it. A batch uses the array.
+#
+# The first column sets how the transaction commits. A re-evaluation that is a transaction of
+# its own (the first parameter true: a worker's task) of a hold that lags its facts commits
+# without waiting for the disk (`synchronous_commit` off for this transaction only): that wait
+# was a fifth of a worker's re-evaluation (docs/performance.md). It is safe because the write is
+# derived and owed: should a crash lose it, the hold still lags its facts, whose change was
+# committed durably, so the sweep evaluates it again. And any transaction that saw the new hold
+# and commits durably (an IE check, say) also makes the write durable: the log is flushed in
+# order. Anything else (a batch, a hold that does not lag, or a caller's transaction, whose own
+# writes must be durable) keeps the setting as it is.
 _LOCK_SQL = (
-    "SELECT "
+    "SELECT set_config('synchronous_commit', CASE WHEN %s AND "
+    "hold.evaluated_version < victim.facts_version THEN 'off' "
+    "ELSE current_setting('synchronous_commit') END, true), "
     + ", ".join(f"hold.{name}" for name in STORED_FIELDS)
     + ","
     + FACTS_COLUMNS
@@ -143,25 +155,27 @@ ORDER BY hold.id FOR UPDATE OF hold"""
 
 
 def _lock(
-    *, hold_ids=None, victim_id=None, skip_locked: bool = False
+    *, hold_ids=None, victim_id=None, skip_locked: bool = False, owed_write: bool = False
 ) -> list[tuple[StoredHold, Snapshot]]:
     """Lock the holds with these ids (or this victim's hold), in primary-key order, so two
     batches never deadlock, and read their facts. With `skip_locked`, holds another transaction
-    has locked are left out: whoever holds the lock is evaluating them."""
+    has locked are left out: whoever holds the lock is evaluating them. With `owed_write`, the
+    transaction (which must be the caller's own) commits without waiting for the disk if the
+    hold lags its facts (see `_LOCK_SQL`)."""
     if hold_ids is not None:
         condition, parameter = "hold.id = ANY(%s::uuid[])", list(hold_ids)
     else:
         condition, parameter = "hold.victim_id = %s", victim_id
     sql = _LOCK_SQL.replace("@condition@", condition) + (" SKIP LOCKED" if skip_locked else "")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [parameter])
+        cursor.execute(sql, [owed_write, parameter])
         rows = cursor.fetchall()
     locked = []
-    for row in rows:
-        hold = StoredHold(*row[: len(STORED_FIELDS)])
+    for _durability, *columns in rows:
+        hold = StoredHold(*columns[: len(STORED_FIELDS)])
         if isinstance(hold.ruleset, str):  # Django reads jsonb as text and parses it itself
             hold.ruleset = json.loads(hold.ruleset)
-        locked.append((hold, snapshot_from_row(hold.victim_id, row[len(STORED_FIELDS) :])))
+        locked.append((hold, snapshot_from_row(hold.victim_id, columns[len(STORED_FIELDS) :])))
     return locked
 
 
@@ -387,9 +401,14 @@ def hold_reevaluate(
 
     Raises `HoldEvaluationError` if evaluation fails (and `Hold.DoesNotExist` if the victim has
     no hold), after leaving the stored hold untouched, so the task retries.
+
+    Inside a caller's transaction (a service that has just changed a fact), it runs in a
+    savepoint of it. On its own (a worker's task), it is a transaction that may commit without
+    waiting for the disk, when the write is owed (see `_LOCK_SQL`).
     """
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic():
-        locked = _lock(victim_id=victim_id)
+        locked = _lock(victim_id=victim_id, owed_write=own_transaction)
         if not locked:
             raise Hold.DoesNotExist(f"No hold for victim {victim_id}")
         result = _apply(locked, on or today(), trigger)
