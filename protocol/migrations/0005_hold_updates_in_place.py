@@ -31,15 +31,28 @@ class Migration(migrations.Migration):
             name="reference",
             field=models.CharField(default=victims.references.new_hold_reference, max_length=10),
         ),
-        migrations.AlterField(
-            model_name="holddecision",
-            name="hold",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="decisions",
-                to="protocol.hold",
-            ),
+        # Only the index goes: Django's own AlterField would also drop the foreign key and add
+        # it again, checking every history row under a lock that stops writes meanwhile.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="holddecision",
+                    name="hold",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="protocol.hold",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS protocol_holddecision_hold_id_17c18d61",
+                    reverse_sql="CREATE INDEX IF NOT EXISTS protocol_holddecision_hold_id_17c18d61 "
+                    "ON protocol_holddecision (hold_id)",
+                ),
+            ],
         ),
         migrations.RunSQL(
             "ALTER TABLE protocol_hold SET (fillfactor = 70)",
