@@ -64,8 +64,8 @@ def measure() -> dict:
         result["update_rows"] = cursor.rowcount
     result["update_s"] = time.perf_counter() - started
 
-    # The beat task's sweep, in-process: with nothing due (it still re-checks the oldest slice),
-    # then after one victim in ten had a fact change whose message was lost.
+    # The beat task's sweep, in-process: with nothing due (it still re-checks the next slice of
+    # its walk), then after one victim in ten had a fact change whose message was lost.
     from protocol.tasks import sweep_holds
 
     started = time.perf_counter()
@@ -155,8 +155,8 @@ def main() -> int:
             ),
             (
                 f"{victims:,}",
-                f"sweep_holds, nothing due (re-checks the {figures['sweep_idle']['evaluated']} "
-                "oldest)",
+                "sweep_holds, nothing due (re-checks the next "
+                f"{figures['sweep_idle']['evaluated']})",
                 f"{figures['sweep_idle_s']:.2f}",
                 "",
                 "",
