@@ -91,6 +91,20 @@ def start_worker(
     return process, log_path
 
 
+def hold_updates() -> tuple[int, int]:
+    """(updates, HOT updates) of `protocol_hold` so far, as PostgreSQL counts them. A HOT update
+    rewrites the row in its own page and touches no index (docs/performance.md)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+            "WHERE relname = 'protocol_hold'"
+        )
+        return cursor.fetchone()
+
+
 def run(
     settings_module: str, extra_env: dict[str, str], cases, officer
 ) -> dict[str, dict[str, float]]:
@@ -105,6 +119,7 @@ def run(
     from protocol.tasks import ping, reevaluate_hold
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    updates_at_start, hot_at_start = hold_updates()
     worker, log_path = start_worker(queue, settings_module, extra_env)
     sent: list = []
 
@@ -192,6 +207,11 @@ def run(
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+        # The worker's backend reports its counts when it exits.
+        time.sleep(1)
+        updates, hot = hold_updates()
+        updates, hot = updates - updates_at_start, hot - hot_at_start
+        print(f"  holds updated {updates} times, {hot} of them in place (HOT)")
         with app.connection_for_write() as conn:
             conn.default_channel.queue_delete(queue)
             conn.default_channel.client.delete(

@@ -500,10 +500,10 @@ def recheck_hold_ids(*, limit: int) -> list[UUID]:
     evaluation changes.)"""
     try:
         bookmark = cache.get(RECHECK_BOOKMARK)
-    except Exception:
+        after = UUID(bookmark) if bookmark else None
+    except Exception:  # Redis unreachable, or not a hold id
         logger.warning("Could not read the re-check bookmark; starting from the first hold")
-        bookmark = None
-    after = UUID(bookmark) if bookmark else None
+        after = None
     ids = hold_ids_after(Hold.objects.all(), limit=limit, after=after)
     if len(ids) < limit and after is not None:  # the end of the table: go round again
         seen = set(ids)

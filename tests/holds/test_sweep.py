@@ -150,7 +150,9 @@ def test_a_lost_recheck_bookmark_starts_the_walk_again(officer, fresh_bookmark):
     assert services.recheck_hold_ids(limit=2) == ids[0:2]
 
     cache.delete(services.RECHECK_BOOKMARK)  # Redis restarted, say
+    assert services.recheck_hold_ids(limit=2) == ids[0:2]
 
+    cache.set(services.RECHECK_BOOKMARK, "not a hold id")
     assert services.recheck_hold_ids(limit=2) == ids[0:2]
 
 
