@@ -1,6 +1,7 @@
 """With real parts: a Celery worker process, Redis and PostgreSQL. A status change reaches the
 hold through the worker; a broker outage loses no change; a worker killed mid-batch loses no
-evaluation; two changes end in the same hold whatever order their messages arrive in."""
+evaluation; two changes end in the same hold whatever order their messages arrive in; a worker
+and the sweep at once write each decision once."""
 
 import pytest
 from django.core.management import call_command
@@ -190,3 +191,34 @@ def test_two_changes_end_in_the_same_hold_whatever_order_their_messages_arrive_i
     assert caught_up(first.victim)
     assert caught_up(second.victim)
     assert held == []
+
+
+def test_a_worker_and_the_sweep_at_once_write_each_decision_once(
+    officer, celery_worker_process, celery_queue
+):
+    referrals = many_referrals(officer, 200)
+    for item in referrals:
+        no_further_action(officer, item.case)
+    assert lagging_holds() == 200
+
+    worker = celery_worker_process()
+    wait_for(lambda: lagging_holds() <= 180, timeout=30, interval=0.02, message="a start")
+    # The sweep, here, while the worker is still busy with the rest: it locks every lagging hold
+    # it can in one batch (skipping the one the worker holds), and the worker's tasks for those
+    # holds wait for its commit, then find nothing new to write.
+    totals = sweep_holds()
+    assert totals["failed"] == 0
+    wait_for(
+        lambda: lagging_holds() == 0 and queue_length(celery_queue) == 0,
+        timeout=45,
+        message="the worker to finish",
+    )
+    wait_for(lambda: unacknowledged(celery_queue) == 0, timeout=15, message="every ack")
+
+    triggers = {item.victim.pk: [d.trigger for d in decisions(item.victim)] for item in referrals}
+    assert all(len(found) == 2 and found[0] == "referral" for found in triggers.values())
+    latest = [found[1] for found in triggers.values()]
+    assert "case_status" in latest and "sweep" in latest, "both wrote decisions"
+    assert totals["changed"] == latest.count("sweep")
+    assert "All 200 holds match a fresh evaluation." in verify_clean()
+    assert "Traceback" not in worker.log() and "ERROR" not in worker.log()
