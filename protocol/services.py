@@ -139,7 +139,10 @@ STORED_FIELDS = tuple(field.name for field in dataclasses.fields(StoredHold))
 # committed durably, so the sweep evaluates it again. And any transaction that saw the new hold
 # and commits durably (an IE check, say) also makes the write durable: the log is flushed in
 # order. Anything else (a batch, a hold that does not lag, or a caller's transaction, whose own
-# writes must be durable) keeps the setting as it is.
+# writes must be durable) keeps the setting as it is. (The lag is judged on the statement's
+# snapshot: a worker that waited for the lock of, say, the sweep, which has meanwhile caught the
+# hold up, still commits without waiting; its write then re-states what was committed durably,
+# or is refused by the `evaluated_version` guard, so a crash can lose nothing that is not owed.)
 _LOCK_SQL = (
     "SELECT set_config('synchronous_commit', CASE WHEN %s AND "
     "hold.evaluated_version < victim.facts_version THEN 'off' "
@@ -163,6 +166,8 @@ def _lock(
     transaction (which must be the caller's own) commits without waiting for the disk if the
     hold lags its facts (see `_LOCK_SQL`)."""
     if hold_ids is not None:
+        if owed_write:  # one lagging hold would make the whole batch's commit non-durable
+            raise ValueError("owed_write is for one victim's hold, not a batch")
         condition, parameter = "hold.id = ANY(%s::uuid[])", list(hold_ids)
     else:
         condition, parameter = "hold.victim_id = %s", victim_id
@@ -406,7 +411,8 @@ def hold_reevaluate(
     savepoint of it. On its own (a worker's task), it is a transaction that may commit without
     waiting for the disk, when the write is owed (see `_LOCK_SQL`).
     """
-    own_transaction = not connection.in_atomic_block
+    # Autocommit on: no transaction is open, neither Django's `atomic` nor one begun by hand.
+    own_transaction = connection.get_autocommit()
     with transaction.atomic():
         locked = _lock(victim_id=victim_id, owed_write=own_transaction)
         if not locked:

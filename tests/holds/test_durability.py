@@ -75,3 +75,25 @@ def test_inside_a_callers_transaction_the_callers_commit_waits_for_the_disk(
         assert _setting() == "on"
 
     assert seen == ["on"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_begun_by_hand_the_callers_commit_waits_for_the_disk(
+    officer, enqueued, seen
+):
+    referral = old_referral(officer)
+    transaction.set_autocommit(False)
+    try:
+        no_further_action(officer, referral.case)  # the caller's own change, not committed
+        services.hold_reevaluate(victim_id=referral.victim.pk, trigger="case_status")
+        assert _setting() == "on"
+        transaction.commit()
+    finally:
+        transaction.set_autocommit(True)
+
+    assert seen == ["on"]
+
+
+def test_a_batch_cannot_ask_for_a_commit_that_does_not_wait():
+    with pytest.raises(ValueError, match="batch"):
+        services._lock(hold_ids=[], owed_write=True)
