@@ -47,8 +47,10 @@ class Hold(DecisionFields):
     # A hold is rewritten on every evaluation, so its indexes are few and none covers a column
     # the usual evaluation changes (`evaluated_version`, `evaluated_at`, `evaluated_on`, the
     # explanation): PostgreSQL can then update the row in place (a HOT update), writing one page
-    # instead of one per index. Migration 0005 also leaves free space in each page for that
-    # (fillfactor 70). docs/performance.md has the figures.
+    # instead of one per index. (`next_due_on` and the status are indexed, for the sweep and the
+    # statistics; they change only when the decision or its next date does.) Migration 0005
+    # also leaves free space in each page for that (fillfactor 70). docs/performance.md has the
+    # figures.
     class Meta:
         indexes = [
             models.Index(fields=["next_due_on"], name="hold_next_due"),

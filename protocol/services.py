@@ -17,7 +17,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -493,7 +493,8 @@ def due_hold_ids(*, on: date, limit: int, after: UUID | None = None) -> list[UUI
 
 
 # How far the sweep's re-check has walked, kept in the cache (Redis). It is only a bookmark: if
-# it is lost (Redis restarted or emptied), the walk starts again from the first hold.
+# it is lost (Redis restarted or emptied), the walk starts again from a random hold, so that a
+# walk restarted often still reaches every hold in time.
 RECHECK_BOOKMARK = "protocol:hold-recheck-after"
 
 
@@ -503,26 +504,35 @@ def recheck_hold_ids(*, limit: int) -> list[UUID]:
     run, so each hold is re-checked every (number of holds / `limit`) sweeps and any stored
     decision that differs from a fresh evaluation is repaired in time. (Walking by key, rather
     than taking the holds evaluated longest ago, needs no index on a column that every
-    evaluation changes.)"""
+    evaluation changes.) The bookmark moves only with `recheck_done`: a slice whose re-check
+    failed is taken again."""
     try:
         bookmark = cache.get(RECHECK_BOOKMARK)
-        after = UUID(bookmark) if bookmark else None
+        after = UUID(bookmark) if bookmark else uuid4()
     except Exception:  # Redis unreachable, or not a hold id
-        logger.warning("Could not read the re-check bookmark; starting from the first hold")
-        after = None
+        logger.warning("Could not read the re-check bookmark; starting from a random hold")
+        after = uuid4()
     ids = hold_ids_after(Hold.objects.all(), limit=limit, after=after)
-    if len(ids) < limit and after is not None:  # the end of the table: go round again
+    if len(ids) < limit:  # the end of the table: go round again
         seen = set(ids)
         ids += [
             hold_id
             for hold_id in hold_ids_after(Hold.objects.all(), limit=limit - len(ids))
             if hold_id not in seen
         ]
-    try:
-        cache.set(RECHECK_BOOKMARK, str(ids[-1]) if ids else None, timeout=None)
-    except Exception:
-        logger.warning("Could not save the re-check bookmark; the next sweep starts again")
     return ids
+
+
+def recheck_done(ids: Sequence[UUID]) -> None:
+    """Move the re-check's bookmark past `ids`, a slice from `recheck_hold_ids` now re-checked."""
+    if not ids:
+        return
+    try:
+        cache.set(RECHECK_BOOKMARK, str(ids[-1]), timeout=None)
+    except Exception:
+        logger.warning(
+            "Could not save the re-check bookmark; the next sweep takes this slice again"
+        )
 
 
 def hold_verify(hold, snapshot: Snapshot, on: date) -> Decision | None:

@@ -79,6 +79,7 @@ def sweep_holds() -> dict[str, int]:
     recheck = services.recheck_hold_ids(limit=batch)
     if recheck:
         run(recheck)
+        services.recheck_done(recheck)
     if totals["changed"] or totals["failed"]:
         logger.info("Hold sweep: %s", totals)
     return totals

@@ -48,8 +48,9 @@ class Migration(migrations.Migration):
             ],
             database_operations=[
                 migrations.RunSQL(
-                    "DROP INDEX IF EXISTS protocol_holddecision_hold_id_17c18d61",
-                    reverse_sql="CREATE INDEX IF NOT EXISTS protocol_holddecision_hold_id_17c18d61 "
+                    # Django's name for it (the name fails loudly here if it ever differs).
+                    "DROP INDEX protocol_holddecision_hold_id_17c18d61",
+                    reverse_sql="CREATE INDEX protocol_holddecision_hold_id_17c18d61 "
                     "ON protocol_holddecision (hold_id)",
                 ),
             ],

@@ -2,8 +2,10 @@
 re-evaluations were asked for without sending them."""
 
 import datetime as dt
+import uuid
 
 import pytest
+from django.core.cache import cache
 
 from cases.models import Case
 from cases.services import Referral, case_status_change
@@ -106,3 +108,12 @@ def old_referral(officer, **victim):
 @pytest.fixture
 def referral(officer):
     return old_referral(officer)
+
+
+@pytest.fixture(autouse=True)
+def recheck_from_the_first_hold():
+    """Every test's sweep re-checks from the first hold (the bookmark is kept in Redis, which
+    outlives a test), unless the test moves the bookmark itself."""
+    cache.set(services.RECHECK_BOOKMARK, str(uuid.UUID(int=0)), timeout=None)
+    yield
+    cache.delete(services.RECHECK_BOOKMARK)

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from protocol import services
 from protocol.models import Hold
@@ -130,34 +130,68 @@ def test_the_sweep_skips_holds_locked_by_someone_else(officer, enqueued):
     assert hold_row(locked.victim)["grounds"] == ["review_window"]
 
 
-@pytest.fixture
-def fresh_bookmark():
-    cache.delete(services.RECHECK_BOOKMARK)
-    yield
-    cache.delete(services.RECHECK_BOOKMARK)
+def _walk(steps: int, limit: int) -> list[list]:
+    slices = []
+    for _ in range(steps):
+        slices.append(services.recheck_hold_ids(limit=limit))
+        services.recheck_done(slices[-1])
+    return slices
 
 
-def test_the_recheck_walks_every_hold_in_key_order_and_goes_round_again(officer, fresh_bookmark):
+def _consecutive(ids: list, every: list) -> bool:
+    """`ids` are consecutive holds of `every` (in key order), going round after the last."""
+    start = every.index(ids[0])
+    return ids == [every[(start + step) % len(every)] for step in range(len(ids))]
+
+
+def test_the_recheck_walks_every_hold_in_key_order_and_goes_round_again(officer):
     ids = sorted(old_referral(officer).hold.pk for _ in range(5))
 
-    slices = [services.recheck_hold_ids(limit=2) for _ in range(4)]
-
-    assert slices == [ids[0:2], ids[2:4], [ids[4], ids[0]], ids[1:3]]
+    assert _walk(4, limit=2) == [ids[0:2], ids[2:4], [ids[4], ids[0]], ids[1:3]]
 
 
-def test_a_lost_recheck_bookmark_starts_the_walk_again(officer, fresh_bookmark):
+def test_a_recheck_slice_is_taken_again_until_it_is_done(officer):
     ids = sorted(old_referral(officer).hold.pk for _ in range(3))
-    assert services.recheck_hold_ids(limit=2) == ids[0:2]
 
-    cache.delete(services.RECHECK_BOOKMARK)  # Redis restarted, say
     assert services.recheck_hold_ids(limit=2) == ids[0:2]
+    assert services.recheck_hold_ids(limit=2) == ids[0:2]  # its re-check failed, say
+    services.recheck_done(ids[0:2])
+    assert services.recheck_hold_ids(limit=2) == [ids[2], ids[0]]
 
-    cache.set(services.RECHECK_BOOKMARK, "not a hold id")
-    assert services.recheck_hold_ids(limit=2) == ids[0:2]
+
+def test_a_lost_recheck_bookmark_restarts_the_walk_at_a_random_hold(officer):
+    ids = sorted(old_referral(officer).hold.pk for _ in range(6))
+    starts = set()
+    for bookmark in [None] * 20 + ["not a hold id"] * 20:  # Redis restarted, say; or junk
+        if bookmark is None:
+            cache.delete(services.RECHECK_BOOKMARK)
+        else:
+            cache.set(services.RECHECK_BOOKMARK, bookmark)
+        found = services.recheck_hold_ids(limit=3)
+        assert len(found) == 3 and _consecutive(found, ids)
+        starts.add(found[0])
+
+    # Not always the first hold. (All 40 from one hold would need one gap between the six
+    # random ids to cover nearly all of the id space: vanishingly unlikely.)
+    assert len(starts) > 1
+
+
+def test_a_sweep_whose_recheck_fails_leaves_the_bookmark(officer, monkeypatch):
+    old_referral(officer)
+    bookmark = cache.get(services.RECHECK_BOOKMARK)
+
+    def lost_connection(**kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(services, "holds_reevaluate_batch", lost_connection)
+    with pytest.raises(OperationalError):
+        sweep_holds()
+
+    assert cache.get(services.RECHECK_BOOKMARK) == bookmark
 
 
 def test_the_sweep_repairs_a_stored_decision_that_drifted_within_one_walk(
-    officer, settings, enqueued, fresh_bookmark
+    officer, settings, enqueued
 ):
     settings.HOLD_SWEEP_BATCH = 2
     referrals = sorted((old_referral(officer) for _ in range(5)), key=lambda item: item.hold.pk)
