@@ -76,13 +76,20 @@ DB_OPTIONS = {
     "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True),
     "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5),
 }
+
+
+def database(url: str, **settings) -> dict:
+    """Django's settings for the database at `url`, with `DB_OPTIONS` added to the options the
+    URL itself gives (`?sslmode=require`, say), which are kept."""
+    parsed = dj_database_url.parse(url, **settings)
+    parsed["OPTIONS"] = {**parsed.get("OPTIONS", {}), **DB_OPTIONS}
+    return parsed
+
+
 DATABASES = {
-    "default": {
-        **dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
-        ),
-        "OPTIONS": DB_OPTIONS,
-    }
+    "default": database(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -2,22 +2,17 @@
 
 import uuid
 
-import dj_database_url
-
 from config.env import env_str
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL, DB_OPTIONS, REDIS_URL, REST_FRAMEWORK
+from .base import DATABASE_URL, REDIS_URL, REST_FRAMEWORK, database
 
 SECRET_KEY = "test-only-not-secret"
 AUDIT_HMAC_KEY = "test-only-audit-key"
 DATABASES = {
-    "default": {
-        **dj_database_url.parse(
-            env_str("TEST_DATABASE_URL", DATABASE_URL), conn_max_age=0, conn_health_checks=False
-        ),
-        "OPTIONS": DB_OPTIONS,
-    }
+    "default": database(
+        env_str("TEST_DATABASE_URL", DATABASE_URL), conn_max_age=0, conn_health_checks=False
+    )
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 STORAGES = {

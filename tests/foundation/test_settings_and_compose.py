@@ -47,6 +47,28 @@ def test_production_settings_pass_check_deploy():
     assert result.returncode == 0, result.stderr + result.stdout
 
 
+def test_options_in_the_database_url_are_kept_beside_the_services_own():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(sorted(settings.DATABASES['default']['OPTIONS']"
+        ".items()))",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=SECRET,
+        AUDIT_HMAC_KEY=AUDIT_KEY,
+        DATABASE_URL="postgres://app@db.example:5432/casework?sslmode=require&connect_timeout=5",
+    )
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.strip().splitlines()[-1]  # after the shell's own notices
+    options = dict(eval(printed))  # noqa: S307 (our own printout of a list of pairs)
+    assert options == {
+        "sslmode": "require",
+        "connect_timeout": 5,
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
