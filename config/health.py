@@ -2,10 +2,11 @@
 
 import time
 
-import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+
+from .redis_client import redis_client
 
 
 def worker_heartbeat_key() -> str:
@@ -14,10 +15,6 @@ def worker_heartbeat_key() -> str:
 
 
 WORKER_HEARTBEAT_MAX_AGE = 120  # seconds; beat sends one every 30
-
-
-def _redis_client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
 
 
 def healthz(request):
@@ -30,7 +27,7 @@ def healthz(request):
     except Exception:
         report["database"] = "down"
     try:
-        client = _redis_client()
+        client = redis_client()
         client.ping()
         report["redis"] = "ok"
         beat = client.get(worker_heartbeat_key())

@@ -10,17 +10,11 @@ user, so a caller cannot double it by switching between them.
 
 import math
 import time
-from functools import cache
 
-import redis
 from django.conf import settings
 from rest_framework.throttling import ScopedRateThrottle
 
-
-@cache
-def _client() -> redis.Redis:
-    # One connection pool per process; redis-py makes a fresh one in a forked child.
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+from .redis_client import redis_client
 
 
 def _prefix() -> str:
@@ -34,7 +28,7 @@ def take(key: str, *, limit: int, duration: int) -> float | None:
     window = int(now // duration)
     key = f"{_prefix()}:{key}:"
     current, previous = key + str(window), key + str(window - 1)
-    pipeline = _client().pipeline(transaction=True)
+    pipeline = redis_client().pipeline(transaction=True)
     pipeline.incr(current)
     pipeline.expire(current, 2 * duration)
     pipeline.get(previous)
@@ -43,7 +37,7 @@ def take(key: str, *, limit: int, duration: int) -> float | None:
     before = int(before or 0)
     if used + before * (1 - elapsed / duration) <= limit:
         return None
-    _client().decr(current)
+    redis_client().decr(current)
     return max(1.0, math.ceil(_wait(used - 1, before, limit, duration, elapsed)))
 
 
@@ -84,6 +78,7 @@ class RedisScopedRateThrottle(ScopedRateThrottle):
 def take_for_user(scope: str, user) -> float | None:
     """`take` for a signed-in user of a page, in the same budget as their API requests."""
     throttle = RedisScopedRateThrottle()
-    limit, duration = throttle.parse_rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope])
+    throttle.scope = scope  # the rate, read where the API's throttle reads it
+    limit, duration = throttle.parse_rate(throttle.get_rate())
     key = throttle.cache_format % {"scope": scope, "ident": user.pk}
     return take(key, limit=limit, duration=duration)

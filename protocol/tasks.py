@@ -4,13 +4,13 @@ import logging
 import time
 from uuid import UUID
 
-import redis
 from celery import shared_task
 from celery.signals import task_postrun, task_prerun, worker_ready
 from django.conf import settings
 from django.db import close_old_connections, connections, reset_queries
 
 from config.health import worker_heartbeat_key
+from config.redis_client import redis_client
 
 from . import services
 from .models import Hold
@@ -86,8 +86,7 @@ def sweep_holds() -> dict[str, int]:
 
 
 def _beat() -> None:
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    client.set(worker_heartbeat_key(), str(time.time()), ex=600)
+    redis_client().set(worker_heartbeat_key(), str(time.time()), ex=600)
 
 
 @shared_task(name="protocol.tasks.heartbeat")
