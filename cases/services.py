@@ -20,7 +20,7 @@ from accounts.models import User
 from protocol import services as hold_services
 from protocol.models import Hold
 from victims.models import DataSharingNotice, Dependant, Victim
-from victims.selectors import victim_list
+from victims.selectors import victim_get
 from victims.validation import check_not_before, check_not_future, raise_if, require
 
 from .models import Case, CaseStatusChange
@@ -107,10 +107,12 @@ def referral_create(
     raise_if(errors)
 
     if victim_id is not None:
-        known = victim_list(user=officer).filter(pk=victim_id).first()
-        if known is None:
-            raise ValidationError({"victim_id": "No victim with this id is known to your force."})
-        victim_record = known
+        try:
+            victim_record = victim_get(user=officer, victim_id=victim_id)
+        except Victim.DoesNotExist:
+            raise ValidationError(
+                {"victim_id": "No victim with this id is known to your force."}
+            ) from None
         duplicate = Case.objects.filter(
             force=force, victim=victim_record, crime_reference=case_data["crime_reference"]
         ).exists()
@@ -136,14 +138,16 @@ def referral_create(
     else:
         # A new case is a new fact: bump the version and evaluate now, in this transaction.
         hold_services.facts_changed(victim_id=victim_record.pk, trigger="referral")
+        # Never lose a referral over an evaluation: it runs in a savepoint of this transaction,
+        # so when it fails the hold stays as it was (lagging its facts, so the worker and the
+        # sweep re-evaluate it) and the referral is still saved.
         try:
-            with transaction.atomic():
-                hold_services.hold_reevaluate(
-                    victim_id=victim_record.pk, trigger=hold_services.Trigger.REFERRAL
-                )
+            hold_services.hold_reevaluate(
+                victim_id=victim_record.pk, trigger=hold_services.Trigger.REFERRAL
+            )
+        except hold_services.HoldEvaluationError:
+            pass  # the engine's failure, logged where it happened
         except Exception:
-            # Never lose a referral over an evaluation: the hold stays as it was (lagging its
-            # facts), and the worker and the sweep re-evaluate it.
             logger.exception(
                 "Evaluating the hold of victim %s failed at referral", victim_record.pk
             )
