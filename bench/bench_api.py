@@ -86,6 +86,7 @@ def prepare_data() -> dict:
             "CREATE TABLE IF NOT EXISTS bench_write_floor "
             "(id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())"
         )
+        cursor.execute("TRUNCATE bench_write_floor")  # the same floor in every run
     forces = [
         organisation_create_or_update(kind="police_force", code=f"bench-{n}", name=f"Force {n}")[0]
         for n in range(8)

@@ -67,7 +67,7 @@ class HoldCheckForm(GovukForm):
             if not (cleaned.get("given_names") or "").strip():
                 self.add_error("given_names", "Enter the given names")
             if "date_of_birth" not in self._errors and not cleaned.get("date_of_birth"):
-                self.fields["date_of_birth"].error_parts = {"day", "month", "year"}
+                self.fields["date_of_birth"].error_parts = set(DATE_PARTS)
                 self.add_error("date_of_birth", "Enter the date of birth")
         return cleaned
 

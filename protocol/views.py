@@ -23,7 +23,7 @@ from config.throttling import take_for_user
 from victims.selectors import victim_list
 
 from . import forms
-from .models import Hold, Notification, Override
+from .models import Hold, Notification
 from .policy import current_policy
 from .rules import values
 from .selectors import hold_check, override_get, referring_force, review_queue
@@ -218,10 +218,6 @@ def override_list(request):
     return render(request, "protocol/override_list.html", {"overrides": overrides, **listing})
 
 
-def _override(user, override_id: UUID) -> Override:
-    return get_or_404(override_get, user=user, override_id=override_id)
-
-
 @role_required(*IE_SENIOR)
 def override_decide(request, override_id: UUID):
     """Approve or reject an override another IE senior requested."""
@@ -253,7 +249,7 @@ def override_decide(request, override_id: UUID):
 @role_required(*IE_SENIOR)
 def override_revoke_page(request, override_id: UUID):
     """End an approved override: the hold returns to what the rules say."""
-    override = _override(request.user, override_id)
+    override = get_or_404(override_get, user=request.user, override_id=override_id)
     form = forms.OverrideRevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
