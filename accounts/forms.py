@@ -12,14 +12,13 @@ import re
 from collections.abc import Iterable
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from config.errors import ConflictError
 
-from .services import SignInRefused, sign_in_check
+from .services import LOCKED_MESSAGE, SignInRefused, sign_in_check
 
 # --- Dates --------------------------------------------------------------------------------------
 
@@ -227,10 +226,7 @@ class SignInForm(GovukForm, AuthenticationForm):
         "otp_needed": "Enter the 6-digit security code from your authenticator app",
         "otp_wrong": "The security code is wrong or has expired: enter the code your app shows now",
         "inactive": "This account has been disabled. Contact your organisation's administrator.",
-        "locked": (
-            "Too many failed attempts. This account is locked for "
-            f"{settings.LOGIN_LOCKOUT_MINUTES} minutes: try again later or ask your administrator."
-        ),
+        "locked": LOCKED_MESSAGE,
     }
 
     def clean(self):

@@ -159,24 +159,14 @@ def two_factor_disable(*, user: User) -> bool:
     return bool(deleted)
 
 
-class SecondFactorNeeded(Exception):
-    """The password was right, the account has a second factor and no code was given."""
-
-
-def second_factor_check(*, user: User, code: str | None) -> bool:
-    """True if the account needs no second factor or `code` is its current one-time code.
-    Raises `SecondFactorNeeded` when the account has one and no code was given. A device
-    refuses codes for a growing delay after each wrong one (django-otp's throttling)."""
-    device = two_factor_device(user)
-    if device is None:
-        return True
-    code = (code or "").replace(" ", "")
-    if not code:
-        raise SecondFactorNeeded
-    return bool(device.verify_token(code))
-
-
 # --- Signing in (the sign-in page and the token endpoint) ----------------------------------
+
+
+# Said the same way on the sign-in page and by the token endpoint.
+LOCKED_MESSAGE = (
+    "Too many failed attempts. This account is locked for "
+    f"{settings.LOGIN_LOCKOUT_MINUTES} minutes: try again later or ask your administrator."
+)
 
 
 class SignInRefused(Exception):
@@ -202,12 +192,14 @@ def sign_in_check(*, request, email: str, password: str, otp: str | None) -> Use
     if user is None:
         login_failure_record(email, address)
         raise SignInRefused("invalid_login")
-    try:
-        second_factor_ok = second_factor_check(user=user, code=otp)
-    except SecondFactorNeeded:
-        raise SignInRefused("otp_needed", field="otp") from None
-    if not second_factor_ok:
-        login_failure_record(email, address)
-        raise SignInRefused("otp_wrong", field="otp")
+    device = two_factor_device(user)
+    if device is not None:
+        code = (otp or "").replace(" ", "")
+        if not code:
+            raise SignInRefused("otp_needed", field="otp")
+        # A device refuses codes for a growing delay after each wrong one (django-otp).
+        if not device.verify_token(code):
+            login_failure_record(email, address)
+            raise SignInRefused("otp_wrong", field="otp")
     login_failures_clear(email)
     return user

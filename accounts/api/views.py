@@ -1,6 +1,5 @@
 """Accounts API: tokens, organisations, users (administrators) and the access log (auditors)."""
 
-from django.conf import settings
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -31,10 +30,7 @@ from .serializers import (
 
 SIGN_IN_REFUSED = {
     "invalid_login": "Enter a correct email address and password.",
-    "locked": (
-        "Too many failed attempts. This account is locked for "
-        f"{settings.LOGIN_LOCKOUT_MINUTES} minutes: try again later or ask your administrator."
-    ),
+    "locked": services.LOCKED_MESSAGE,
     "otp_needed": (
         "This account uses two-factor authentication: give the 6-digit code from its "
         "authenticator app as `otp`."
