@@ -90,3 +90,40 @@ def test_a_chain_without_a_head_starts_from_its_newest_event(auditor):
     with transaction.atomic(), connection.cursor() as cursor:
         assert lock_chain(cursor, event.chain) == event.hmac
         assert lock_chain(cursor, settings.AUDIT_CHAINS + 5) == GENESIS
+
+
+def test_writers_at_once_on_one_chain_keep_it_one_line(auditor, settings):
+    """Several connections appending at the same moment: the head's row lock makes them take
+    turns, so no two events follow the same one (without it the chain would fork)."""
+    import threading
+
+    from django.db import connections
+
+    settings.AUDIT_CHAINS = 1
+    writers, each = 4, 15
+    start = threading.Barrier(writers)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            start.wait()
+            for _ in range(each):
+                record_access(user=auditor, action="view", object_type="statistics")
+        except BaseException as error:  # reported below, in the test's own thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors, errors
+    line = list(AccessEvent.objects.filter(chain=0).order_by("id"))
+    assert len(line) == writers * each
+    assert line[0].prev_hmac == GENESIS
+    assert [event.prev_hmac for event in line[1:]] == [event.hmac for event in line[:-1]]
+    assert AuditChainHead.objects.get(chain=0).hmac == line[-1].hmac
+    call_command("verify_audit")  # raises CommandError if any link is broken
