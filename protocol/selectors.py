@@ -11,7 +11,6 @@ from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from accounts.audit import record_access
-from accounts.models import Organisation
 from accounts.roles import Role
 from victims.models import Victim
 from victims.normalise import home_office_reference_key, name_key
@@ -163,16 +162,7 @@ def hold_check(
     return answer
 
 
-def referring_force(hold: Hold) -> Organisation | None:
-    """The force that referred the hold's victim most recently."""
-    return (
-        Organisation.objects.filter(cases__victim_id=hold.victim_id)
-        .order_by("-cases__referred_on", "-cases__created_at")
-        .first()
-    )
-
-
-def _referring_force_contact() -> Subquery:
+def referring_force_contact() -> Subquery:
     """The contact point of the force that referred the victim most recently, as
     `{"organisation", "team", "phone", "email"}`: one subquery, not one query per hold."""
     from cases.models import Case
@@ -197,7 +187,7 @@ def review_queue() -> QuerySet[Hold]:
     Each carries `referring_contact`, the contact point of the force that referred it."""
     return (
         Hold.objects.filter(status="review_due")
-        .annotate(referring_contact=_referring_force_contact())
+        .annotate(referring_contact=referring_force_contact())
         .order_by("status_since", "pk")
     )
 

@@ -26,7 +26,7 @@ from . import forms
 from .models import Hold, Notification
 from .policy import current_policy
 from .rules import values
-from .selectors import hold_check, override_get, referring_force, review_queue
+from .selectors import hold_check, override_get, referring_force_contact, review_queue
 from .selectors import override_list as override_list_selector
 from .services import (
     end_confirm,
@@ -104,12 +104,6 @@ def hold_check_page(request):
 # --- Review queue, holds --------------------------------------------------------------------------
 
 
-def _contact(hold: Hold) -> dict | None:
-    """The referring force's contact point, as the review queue and the hold check give it."""
-    force = referring_force(hold)
-    return {"organisation": force.name, **force.contact} if force else None
-
-
 def _ie_status(hold: Hold) -> str:
     """The status IE may see: a hold not in force reads the same whatever the reason, unless
     IE's own override is why."""
@@ -128,7 +122,11 @@ def review_queue_page(request):
 def _ie_hold(reference: str) -> Hold:
     """A hold an IE senior may open by its reference: in force, or with an override. Any other
     hold is a 404, exactly like an unknown reference."""
-    hold = Hold.objects.filter(reference=reference.upper()).first()
+    hold = (
+        Hold.objects.filter(reference=reference.upper())
+        .annotate(referring_contact=referring_force_contact())  # as the review queue has it
+        .first()
+    )
     if hold is None or not (hold.in_force or hold.overrides.exists()):
         raise Http404
     return hold
@@ -139,7 +137,6 @@ def hold_detail(request, reference: str):
     with transaction.atomic():
         hold = _ie_hold(reference)
         overrides = list(hold.overrides.select_related("requested_by", "decided_by", "revoked_by"))
-        contact = _contact(hold)
         record_access(
             user=request.user, action="view", object_type="hold", object_id=hold.pk, request=request
         )
@@ -150,7 +147,7 @@ def hold_detail(request, reference: str):
         {
             "hold": hold,
             "status_label": _ie_status(hold),
-            "contact": contact,
+            "contact": hold.referring_contact,
             "overrides": overrides,
             "can_request": hold.in_force and not live,
             "can_confirm_end": hold.status == "review_due",
@@ -174,7 +171,12 @@ def hold_confirm_end(request, reference: str):
     return render(
         request,
         "protocol/confirm_end.html",
-        {"hold": hold, "status_label": _ie_status(hold), "contact": _contact(hold), "form": form},
+        {
+            "hold": hold,
+            "status_label": _ie_status(hold),
+            "contact": hold.referring_contact,
+            "form": form,
+        },
     )
 
 

@@ -191,6 +191,11 @@ def test_the_review_queue_lists_references_dates_and_contacts_only(
     detail = client_for(senior).get(reverse("hold_detail", args=[review_due_hold.reference]))
     assert "Review due" in text_of(detail)
     assert_no_leak(detail, referral)
+    # The hold's own pages give the same contact point as the queue.
+    confirm = client_for(senior).get(reverse("hold_confirm_end", args=[review_due_hold.reference]))
+    for page in (detail, confirm):
+        assert "Northshire Police" in text_of(page)
+        assert "protocol@northshire.example" in text_of(page)
 
 
 def test_confirming_the_end_of_a_hold_due_for_review(review_due_hold, senior, client_for):
