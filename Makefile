@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make demo` and `make test` (see README.md).
-.PHONY: setup demo test lint check pytest bench bench-engine bench-bulk bench-latency bench-api
+.PHONY: setup demo test smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api
 
 PY := .venv/bin/python
 
@@ -13,6 +13,10 @@ demo: setup
 ## The whole test suite: lint, architecture contract, migrations check, then pytest
 test: setup
 	$(PY) scripts/run_tests.py
+
+## The production settings under gunicorn: sign-in, /healthz and a page of each role (CI runs it)
+smoke: setup
+	$(PY) scripts/smoke_production.py
 
 lint: setup
 	.venv/bin/ruff check .
