@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
 
 from . import health, views
 
@@ -14,8 +16,19 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The schema and its browser need a signed-in user (a token, or the session).
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+        name="schema",
+    ),
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+    # Anything else under /api/ is a JSON 404, with DEBUG on too (never Django's HTML page).
+    re_path(r"^api/", views.api_not_found),
     # The admin site signs in through the site's own sign-in page, never its own form, so the
     # second factor, the lockout and the access log apply there too.
     path("admin/login/", views.admin_sign_in, name="admin-sign-in"),

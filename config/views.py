@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,12 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return _error(request, 404, "errors/404.html", "Not found.")
+
+
+@csrf_exempt  # nothing here to protect; a CSRF refusal would answer HTML instead of the 404
+def api_not_found(request, *args, **kwargs):
+    """Any path under /api/ that names no endpoint: JSON, as API.md promises for every error."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 def server_error(request):
