@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import Organisation, User
 from accounts.roles import OrganisationKind
@@ -150,8 +150,22 @@ def support_update(
         closed_on=closed_on,
         note=note,
     )
+    if not engagement.is_open:
+        organisation_access_end(victim=victim, organisation=by.organisation)
     hold_services.facts_changed(victim_id=victim.pk, trigger=hold_services.Trigger.SUPPORT)
     return engagement
+
+
+def organisation_access_end(*, victim: Victim, organisation) -> None:
+    """A support organisation's access to the victim ends with its engagement: its grants go
+    in the change's transaction, and its advisers get 404 from then on. A new referral (a new
+    disclosure, with consent) grants access again."""
+    if SupportEngagement.objects.filter(
+        victim=victim, organisation=organisation, status__in=OPEN_SUPPORT_STATUSES
+    ).exists():
+        return
+    for permission in ("victims.view_victim", "victims.change_victim"):
+        remove_perm(permission, organisation.group, victim)
 
 
 def _validate_application(data: dict[str, Any]) -> None:

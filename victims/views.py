@@ -147,10 +147,17 @@ def victim_detail(request, victim_id: UUID):
             form = forms.SupportUpdateForm(request.POST)
             if form.is_valid():
                 try:
-                    support_update(victim=victim, by=user, **form.cleaned_data)
+                    updated = support_update(victim=victim, by=user, **form.cleaned_data)
                 except (ValidationError, ConflictError) as error:
                     form.apply_service_errors(error)
                 else:
+                    if not updated.is_open:
+                        messages.success(
+                            request,
+                            f"Engagement ended for {victim.reference}. Your organisation's "
+                            "access to this victim's record has ended with it.",
+                        )
+                        return redirect("victims:list")
                     messages.success(
                         request,
                         "Support update recorded. The hold is re-evaluated automatically in a few "
