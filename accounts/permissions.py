@@ -1,7 +1,7 @@
 """Who may use a page, and the access log's one path for pages and API alike.
 
 A role that may not use a page at all gets a 403. What a caller may not see inside a page they
-may use is scoped by the selectors, and anything not theirs is a 404 (see `get_or_404`).
+may use is scoped by the selectors, and anything not theirs is a 404 (see `viewed_or_404`).
 
 Every access, allowed or refused, is recorded through the helpers here, by pages and API views
 alike: `audited` (an access and its event in one transaction; a refusal or a hidden object
@@ -152,19 +152,11 @@ def role_required(*roles: str, object_type: str, actions: dict[str, str] | None 
     return decorator
 
 
-def get_or_404(selector: Callable, **kwargs):
-    """Call a scoped selector's `*_get`; what the caller may not see is a 404, never a 403.
-    Records nothing: a page uses `viewed_or_404` or `audited`."""
-    try:
-        return selector(**kwargs)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-
-
-def viewed_or_404(request, selector: Callable, *, object_type: str, hidden=None, **kwargs):
+def viewed_or_404(request, selector: Callable, *, object_type: str, hidden, **kwargs):
     """Read one object through a scoped selector and record the view in the access log, in one
-    transaction. The selector's one keyword (`case_id=...`) names the object: if it exists but
-    is not the caller's (`hidden` is its model), the 404 is recorded as denied."""
+    transaction; what the caller may not see is a 404, never a 403. The selector's one keyword
+    (`case_id=...`) names the object: if it exists but is not the caller's (`hidden` is its
+    model), the 404 is recorded as denied."""
     (object_id,) = kwargs.values()
     with audited(
         request, action="view", object_type=object_type, object_id=object_id, hidden=hidden
@@ -207,14 +199,8 @@ def paginate(request, queryset, *, per_page: int = 25) -> dict:
 def listed(request, queryset, *, object_type: str, detail: str = "") -> tuple[list, dict]:
     """A page of `queryset` (as `paginate`) read and recorded as a list in the access log, in
     one transaction: the page's objects, and the pagination items for the template."""
-    with transaction.atomic():
+    with audited(request, action="list", object_type=object_type) as access:
         listing = paginate(request, queryset)
         rows = list(listing["page"])
-        record_access(
-            user=request.user,
-            action="list",
-            object_type=object_type,
-            request=request,
-            detail=detail or f"page {listing['page'].number}",
-        )
+        access.detail = detail or f"page {listing['page'].number}"
     return rows, listing

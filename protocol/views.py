@@ -12,10 +12,8 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 
-from accounts.audit import record_access
 from accounts.permissions import IE, IE_SENIOR, audited, listed, role_required, viewed_or_404
 from accounts.roles import POLICE_ROLES, Role
 from cases.selectors import case_list
@@ -49,14 +47,11 @@ def home(request):
     context: dict = {"roles": sorted(user.roles)}
     if user.has_role(*POLICE_ROLES):
         cases = case_list(user=user)
-        with transaction.atomic():
+        with audited(request, action="list", object_type="case", detail="home"):
             context["recent_cases"] = list(
                 cases.select_related("victim", "victim__hold").order_by(
                     "-referred_on", "-created_at"
                 )[:5]
-            )
-            record_access(
-                user=user, action="list", object_type="case", request=request, detail="home"
             )
         context["case_count"] = cases.count()
         context["review_due_count"] = cases.filter(victim__hold__status="review_due").count()
