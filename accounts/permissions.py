@@ -1,10 +1,18 @@
-"""Who may use a page: a role check for views, and helpers every page view shares.
+"""Who may use a page, and the access log's one path for pages and API alike.
 
 A role that may not use a page at all gets a 403. What a caller may not see inside a page they
-may use is scoped by the selectors, and anything not theirs is a 404 (see `get_or_404`).
+may use is scoped by the selectors, and anything not theirs is a 404 (see `viewed_or_404`).
+
+Every access, allowed or refused, is recorded through the helpers here, by pages and API views
+alike: `audited` (an access and its event in one transaction; a refusal or a hidden object
+recorded as denied), `record_role_refusal` (a role that may not use a page or an endpoint), and
+`viewed_or_404` / `listed` (a page's read). A write made through a page therefore leaves the
+same event as the same write made through the API.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -13,6 +21,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
+from rest_framework import exceptions as api_exceptions
 
 from .audit import record_access
 from .roles import IE_ROLES, POLICE_ROLES, Role
@@ -23,23 +32,118 @@ IE = tuple(IE_ROLES)
 IE_SENIOR = (Role.IE_SENIOR,)
 POLICE_OR_ADVISER = (*POLICE, *ADVISER)
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
-def role_required(*roles: str) -> Callable:
-    """Sign-in required (redirect to the sign-in page), then one of `roles` (403 otherwise)."""
+
+@dataclass
+class Access:
+    """What a view tells the access log about the access it is making."""
+
+    object_id: str = ""
+    detail: str = ""
+    also: list[dict] = field(default_factory=list)
+
+    def record_also(self, *, action: str, object_type: str, object_id="", detail: str = ""):
+        """A further event in the same transaction (a referral creates a victim and a case)."""
+        self.also.append(
+            {
+                "action": action,
+                "object_type": object_type,
+                "object_id": str(object_id),
+                "detail": detail,
+            }
+        )
+
+
+@contextmanager
+def audited(
+    request,
+    *,
+    action: str,
+    object_type: str,
+    object_id="",
+    detail: str = "",
+    hidden=None,
+) -> Iterator[Access]:
+    """Do the access and record it in one transaction: the one way pages and API views record
+    an access, so a rolled-back access leaves no event.
+
+    A refusal is recorded as denied after the access is rolled back, and raised again: a
+    service's `PermissionDenied`, or a 404 for an object that exists but is not the caller's
+    (`hidden` is the model whose `DoesNotExist` the selector raises, and `access.object_id` the
+    object's key; nothing is recorded for an object that does not exist at all). A missing or
+    hidden object is raised as `Http404`.
+    """
+    access = Access(object_id=str(object_id), detail=detail)
+    user = request.user
+
+    def record(outcome: str, why: str = "") -> None:
+        record_access(
+            user=user,
+            action=action,
+            object_type=object_type,
+            object_id=access.object_id,
+            outcome=outcome,
+            request=request,
+            detail=why or access.detail,
+        )
+
+    try:
+        with transaction.atomic():
+            yield access
+            for event in access.also:
+                record_access(user=user, request=request, **event)
+            record("allowed")
+    except (PermissionDenied, api_exceptions.PermissionDenied) as refusal:
+        record("denied", str(refusal) or "refused")
+        raise
+    except (ObjectDoesNotExist, Http404) as missing:
+        if (
+            hidden is not None
+            and isinstance(missing, hidden.DoesNotExist)
+            and access.object_id
+            and hidden._default_manager.filter(pk=access.object_id).exists()
+        ):
+            record("denied", "not the caller's")
+        raise Http404 from None
+
+
+def record_role_refusal(request, *, action: str, object_type: str, url_kwargs: dict) -> None:
+    """Record that the caller's role may not use this page or endpoint at all (a 403). The
+    object is the first one the address names."""
+    record_access(
+        user=request.user,
+        action=action,
+        object_type=object_type,
+        object_id=str(next(iter(url_kwargs.values()), ""))[:64],
+        outcome="denied",
+        request=request,
+        detail=f"role may not use {request.method} {request.path}"[:200],
+    )
+
+
+def method_action(request, actions: dict[str, str] | None = None) -> str:
+    """The access log's action for a request: `actions[method]`, else `view` for a read and
+    `change` for a write."""
+    default = "view" if request.method in READ_METHODS else "change"
+    return (actions or {}).get(request.method, default)
+
+
+def role_required(*roles: str, object_type: str, actions: dict[str, str] | None = None) -> Callable:
+    """Sign-in required (redirect to the sign-in page), then one of `roles`: otherwise a 403,
+    recorded as the API records it (the page's `object_type`, the action its method would be,
+    as `actions` maps them)."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.has_role(*roles):
-                with transaction.atomic():
-                    record_access(
-                        user=request.user,
-                        action="view",
-                        object_type="page",
-                        outcome="denied",
-                        request=request,
-                        detail=request.path,
-                    )
+                record_role_refusal(
+                    request,
+                    action=method_action(request, actions),
+                    object_type=object_type,
+                    url_kwargs=kwargs,
+                )
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -48,26 +152,17 @@ def role_required(*roles: str) -> Callable:
     return decorator
 
 
-def get_or_404(selector: Callable, **kwargs):
-    """Call a scoped selector's `*_get`; what the caller may not see is a 404, never a 403."""
-    try:
-        return selector(**kwargs)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-
-
-def viewed_or_404(request, selector: Callable, *, object_type: str, **kwargs):
-    """Read one object through a scoped selector (404 if the caller may not see it) and record
-    the view in the access log, in one transaction."""
-    with transaction.atomic():
-        found = get_or_404(selector, user=request.user, **kwargs)
-        record_access(
-            user=request.user,
-            action="view",
-            object_type=object_type,
-            object_id=found.pk,
-            request=request,
-        )
+def viewed_or_404(request, selector: Callable, *, object_type: str, hidden, **kwargs):
+    """Read one object through a scoped selector and record the view in the access log, in one
+    transaction; what the caller may not see is a 404, never a 403. The selector's one keyword
+    (`case_id=...`) names the object: if it exists but is not the caller's (`hidden` is its
+    model), the 404 is recorded as denied."""
+    (object_id,) = kwargs.values()
+    with audited(
+        request, action="view", object_type=object_type, object_id=object_id, hidden=hidden
+    ) as access:
+        found = selector(user=request.user, **kwargs)
+        access.object_id = str(found.pk)
     return found
 
 
@@ -104,14 +199,8 @@ def paginate(request, queryset, *, per_page: int = 25) -> dict:
 def listed(request, queryset, *, object_type: str, detail: str = "") -> tuple[list, dict]:
     """A page of `queryset` (as `paginate`) read and recorded as a list in the access log, in
     one transaction: the page's objects, and the pagination items for the template."""
-    with transaction.atomic():
+    with audited(request, action="list", object_type=object_type) as access:
         listing = paginate(request, queryset)
         rows = list(listing["page"])
-        record_access(
-            user=request.user,
-            action="list",
-            object_type=object_type,
-            request=request,
-            detail=detail or f"page {listing['page'].number}",
-        )
+        access.detail = detail or f"page {listing['page'].number}"
     return rows, listing

@@ -2,8 +2,8 @@
 case list, and the case page with its hold and a status change form.
 
 Views are thin: a form validates, then one service call. Reads go through the scoped
-selectors, so another force's case is a 404. Every page read is recorded in the access log in
-the same transaction as the read.
+selectors, so another force's case is a 404. Every read and write is recorded in the access log
+in the same transaction, with the event the API records for it (`accounts.permissions.audited`).
 """
 
 import datetime as dt
@@ -20,16 +20,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.forms import GovukForm, date_or_none
-from accounts.permissions import POLICE, get_or_404, listed, role_required, viewed_or_404
+from accounts.permissions import POLICE, audited, listed, role_required, viewed_or_404
 from config.errors import ConflictError
 from protocol.rules import values
 from protocol.selectors import hold_for_victim
+from victims.models import Victim
 from victims.normalise import name_key
 from victims.selectors import victim_get
 
 from . import forms
+from .models import Case
+from .selectors import can_change_case, case_get, case_search
 from .selectors import case_detail as case_detail_selector
-from .selectors import case_get, case_search
 from .services import case_status_change, referral_create
 
 # --- The referral journey ---------------------------------------------------------------------
@@ -73,6 +75,8 @@ STEPS: tuple[Step, ...] = (
     Step("notice", forms.NoticeForm, "notice", "The data-sharing notice", False, "s"),
 )
 STEPS_BY_SLUG = {step.slug: step for step in STEPS}
+# A refused journey page is recorded as the API's refused referral is: creating a case.
+JOURNEY = {"POST": "create"}
 
 # Which page answers each field the referral service may refuse.
 FIELD_STEPS = {
@@ -170,7 +174,7 @@ def _as_json(cleaned: dict) -> dict:
     }
 
 
-@role_required(*POLICE)
+@role_required(*POLICE, object_type="case", actions=JOURNEY)
 def referral_start(request):
     """The start page. Starting (a POST) begins a new draft, for a new victim or, with
     `victim`, for one already known to the force."""
@@ -181,7 +185,9 @@ def referral_start(request):
                 victim_id = UUID(request.POST["victim"])
             except ValueError:
                 raise Http404 from None
-            victim = get_or_404(victim_get, user=request.user, victim_id=victim_id)
+            victim = viewed_or_404(
+                request, victim_get, object_type="victim", hidden=Victim, victim_id=victim_id
+            )
         draft = _new_draft(victim)
         _save(request, draft)
         return redirect(_step_url(_steps(draft)[0]))
@@ -207,10 +213,12 @@ def _journey_context(request, draft: dict, step: Step, form) -> dict:
 def _known_victim(request, draft: dict):
     if not draft.get("victim_id"):
         return None
-    return get_or_404(victim_get, user=request.user, victim_id=draft["victim_id"])
+    return viewed_or_404(
+        request, victim_get, object_type="victim", hidden=Victim, victim_id=draft["victim_id"]
+    )
 
 
-@role_required(*POLICE)
+@role_required(*POLICE, object_type="case", actions=JOURNEY)
 def referral_step(request, slug: str):
     """One question page: the answer is kept in the session, nothing is written yet."""
     draft = _draft(request)
@@ -249,7 +257,7 @@ def _dependants_step(request, draft: dict, step: Step):
     )
 
 
-@role_required(*POLICE)
+@role_required(*POLICE, object_type="case", actions=JOURNEY)
 def referral_dependant(request):
     """Add one dependant to the draft."""
     draft = _draft(request)
@@ -270,7 +278,7 @@ def referral_dependant(request):
 
 
 @require_POST
-@role_required(*POLICE)
+@role_required(*POLICE, object_type="case", actions=JOURNEY)
 def referral_dependant_remove(request, index: int):
     draft = _draft(request)
     if draft is None:
@@ -321,7 +329,7 @@ def _service_errors(error: ValidationError) -> list[dict]:
     return items
 
 
-@role_required(*POLICE)
+@role_required(*POLICE, object_type="case", actions=JOURNEY)
 def referral_check(request):
     """Check your answers; submitting it is the one write of the journey."""
     draft = _draft(request)
@@ -334,8 +342,17 @@ def referral_check(request):
     _save(request, draft)
     errors = None
     if request.method == "POST":
+        answers = _answers(draft)
         try:
-            referral = referral_create(officer=request.user, **_answers(draft))
+            # Recorded as the API records a referral: the case created, and the victim if new.
+            with audited(request, action="create", object_type="case") as access:
+                referral = referral_create(officer=request.user, **answers)
+                access.object_id = str(referral.case.pk)
+                access.detail = f"referral of victim {referral.victim.pk}"
+                if "victim" in answers:
+                    access.record_also(
+                        action="create", object_type="victim", object_id=referral.victim.pk
+                    )
         except ValidationError as error:
             errors = SimpleNamespace(errors=True, summary_errors=_service_errors(error))
         except ConflictError as error:
@@ -483,9 +500,9 @@ def _check_rows(draft: dict) -> list[dict]:
     return sections
 
 
-@role_required(*POLICE)
+@role_required(*POLICE, object_type="case")
 def referral_done(request, case_id: UUID):
-    case = viewed_or_404(request, case_get, object_type="case", case_id=case_id)
+    case = viewed_or_404(request, case_get, object_type="case", hidden=Case, case_id=case_id)
     return render(request, "cases/referral/done.html", {"case": case, "hold": case.victim.hold})
 
 
@@ -507,7 +524,7 @@ def _search(queryset, text: str):
     return queryset.filter(condition)
 
 
-@role_required(*POLICE)
+@role_required(*POLICE, object_type="case", actions={"GET": "list"})
 def case_list_page(request):
     """The force's cases, with search and filters (status, crime type, hold status)."""
     form = forms.CaseFilterForm(request.GET or None)
@@ -546,21 +563,26 @@ def _case_context(case, form, user) -> dict:
     }
 
 
-@role_required(*POLICE)
+@role_required(*POLICE, object_type="case")
 def case_detail(request, case_id: UUID):
     """The case, its victim's hold, and a form to record an investigation or prosecution
-    change (the hold is re-evaluated by a worker after the change commits)."""
-    case = viewed_or_404(request, case_detail_selector, object_type="case", case_id=case_id)
+    change (the hold is re-evaluated by a worker after the change commits). The change is
+    recorded as the API records it; the page shown again after a refused change is a view."""
     if request.method == "POST":
         form = forms.CaseStatusForm(request.POST)
         if form.is_valid():
+            changes = form.changes()
             try:
-                case_status_change(
-                    case=case,
-                    by=request.user,
-                    changes=form.changes(),
-                    note=form.cleaned_data["note"],
-                )
+                with audited(
+                    request, action="change", object_type="case", object_id=case_id, hidden=Case
+                ) as access:
+                    case = case_get(user=request.user, case_id=case_id)
+                    if not can_change_case(user=request.user, case=case):
+                        raise Case.DoesNotExist
+                    case_status_change(
+                        case=case, by=request.user, changes=changes, note=form.cleaned_data["note"]
+                    )
+                    access.detail = "status: " + ", ".join(sorted(changes))
             except (ValidationError, ConflictError) as error:
                 form.apply_service_errors(error)
             else:
@@ -570,7 +592,10 @@ def case_detail(request, case_id: UUID):
                     "seconds: reload this page to see it.",
                 )
                 return redirect("cases:detail", case_id=case.pk)
-    else:
+    case = viewed_or_404(
+        request, case_detail_selector, object_type="case", hidden=Case, case_id=case_id
+    )
+    if request.method != "POST":
         form = forms.CaseStatusForm(
             initial={
                 "investigation_status": case.investigation_status,

@@ -12,9 +12,6 @@
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
@@ -23,7 +20,7 @@ from django.core.exceptions import (
     RequestDataTooBig,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -35,7 +32,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.audit import record_access
+from accounts.permissions import audited, method_action, record_role_refusal
 
 from .errors import ConflictError
 
@@ -200,26 +197,6 @@ class RoleRequired(BasePermission):
         return user.has_role(*view.roles)
 
 
-@dataclass
-class Access:
-    """What the view tells the access log about the access it is making."""
-
-    object_id: str = ""
-    detail: str = ""
-    also: list[dict] = field(default_factory=list)
-
-    def record_also(self, *, action: str, object_type: str, object_id="", detail: str = ""):
-        """A further event in the same transaction (a referral creates a victim and a case)."""
-        self.also.append(
-            {
-                "action": action,
-                "object_type": object_type,
-                "object_id": str(object_id),
-                "detail": detail,
-            }
-        )
-
-
 def filters_text(filters: dict) -> str:
     """The filters of a list, for the access log's `detail`."""
     return "; ".join(f"{key}={value}" for key, value in sorted(filters.items()))[:200]
@@ -236,72 +213,33 @@ class ApiView(APIView):
     audit_actions: dict[str, str] = {}
 
     def audit_action(self, request) -> str:
-        default = "view" if request.method in ("GET", "HEAD", "OPTIONS") else "change"
-        return self.audit_actions.get(request.method, default)
+        return method_action(request, self.audit_actions)
 
     def permission_denied(self, request, message=None, code=None):
         user = request.user
         if user is not None and user.is_authenticated:
-            record_access(
-                user=user,
+            record_role_refusal(
+                request,
                 action=self.audit_action(request),
                 object_type=self.audit_object_type,
-                object_id=str(next(iter(self.kwargs.values()), ""))[:64],
-                outcome="denied",
-                request=request,
-                detail=f"role may not use {request.method} {request.path}"[:200],
+                url_kwargs=self.kwargs,
             )
         super().permission_denied(request, message=message, code=code)
 
-    @contextmanager
     def audited(
-        self,
-        *,
-        action: str,
-        object_type: str,
-        object_id="",
-        detail: str = "",
-        hidden=None,
-    ) -> Iterator[Access]:
-        """Do the access and record it in one transaction.
-
-        A refusal is recorded as denied after the access is rolled back: a service's 403, or a
-        404 for an object that exists but is not the caller's (`hidden` is the model whose
-        `DoesNotExist` the selector raises; nothing is recorded for an object that does not
-        exist at all).
-        """
-        access = Access(object_id=str(object_id), detail=detail)
-        user = self.request.user
-
-        def record(outcome: str, why: str = "") -> None:
-            record_access(
-                user=user,
-                action=action,
-                object_type=object_type,
-                object_id=access.object_id,
-                outcome=outcome,
-                request=self.request,
-                detail=why or access.detail,
-            )
-
-        try:
-            with transaction.atomic():
-                yield access
-                for event in access.also:
-                    record_access(user=user, request=self.request, **event)
-                record("allowed")
-        except (PermissionDenied, exceptions.PermissionDenied) as refusal:
-            record("denied", str(refusal) or "refused")
-            raise
-        except (ObjectDoesNotExist, Http404) as missing:
-            if (
-                hidden is not None
-                and isinstance(missing, hidden.DoesNotExist)
-                and object_id
-                and hidden._default_manager.filter(pk=object_id).exists()
-            ):
-                record("denied", "not the caller's")
-            raise exceptions.NotFound("Not found.") from None
+        self, *, action: str, object_type: str, object_id="", detail: str = "", hidden=None
+    ):
+        """Do the access and record it in one transaction, as the pages do
+        (`accounts.permissions.audited`): a refusal, or an object that exists but is not the
+        caller's (`hidden`), is recorded as denied; a missing object is a 404."""
+        return audited(
+            self.request,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+            hidden=hidden,
+        )
 
     def paginated(self, queryset, serializer_class, **context) -> Response:
         """One page of `queryset`, rendered (call inside `audited`)."""

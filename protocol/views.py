@@ -2,7 +2,9 @@
 confirming the end of a hold, and public-protection overrides.
 
 IE pages show hold references, dates, statuses and the referring force's contact point only:
-never a name, an address, contact details or anything about the crime.
+never a name, an address, contact details or anything about the crime. Every read, write and
+refusal is recorded in the access log with the event the API records for it
+(`accounts.permissions.audited`).
 """
 
 from uuid import UUID
@@ -10,12 +12,9 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 
-from accounts.audit import record_access
-from accounts.permissions import IE, IE_SENIOR, get_or_404, listed, role_required, viewed_or_404
+from accounts.permissions import IE, IE_SENIOR, audited, listed, role_required, viewed_or_404
 from accounts.roles import POLICE_ROLES, Role
 from cases.selectors import case_list
 from config.errors import ConflictError
@@ -23,7 +22,7 @@ from config.throttling import take_for_user
 from victims.selectors import victim_list
 
 from . import forms
-from .models import Hold, Notification
+from .models import Hold, Notification, Override
 from .policy import current_policy
 from .rules import values
 from .selectors import hold_check, override_get, referring_force_contact, review_queue
@@ -36,6 +35,8 @@ from .services import (
     override_revoke,
 )
 
+LIST = {"GET": "list"}
+
 # --- Home -----------------------------------------------------------------------------------------
 
 
@@ -46,14 +47,11 @@ def home(request):
     context: dict = {"roles": sorted(user.roles)}
     if user.has_role(*POLICE_ROLES):
         cases = case_list(user=user)
-        with transaction.atomic():
+        with audited(request, action="list", object_type="case", detail="home"):
             context["recent_cases"] = list(
                 cases.select_related("victim", "victim__hold").order_by(
                     "-referred_on", "-created_at"
                 )[:5]
-            )
-            record_access(
-                user=user, action="list", object_type="case", request=request, detail="home"
             )
         context["case_count"] = cases.count()
         context["review_due_count"] = cases.filter(victim__hold__status="review_due").count()
@@ -78,7 +76,7 @@ def home(request):
 # --- Check a hold ---------------------------------------------------------------------------------
 
 
-@role_required(*IE)
+@role_required(*IE, object_type="hold_check", actions={"POST": "hold_check"})
 def hold_check_page(request):
     """One person, exact identifiers only. The answer says only "Hold in force" (reference,
     protected until, contact point) or "No hold in force"; the check is recorded."""
@@ -112,34 +110,35 @@ def _ie_status(hold: Hold) -> str:
     return "Not in force"
 
 
-@role_required(*IE_SENIOR)
+@role_required(*IE_SENIOR, object_type="hold", actions=LIST)
 def review_queue_page(request):
     """Holds due for review, oldest first: references and dates only."""
     holds, listing = listed(request, review_queue(), object_type="hold", detail="review queue")
     return render(request, "protocol/review_queue.html", {"holds": holds, **listing})
 
 
-def _ie_hold(reference: str) -> Hold:
+def _ie_hold(request, reference: str) -> Hold:
     """A hold an IE senior may open by its reference: in force, or with an override. Any other
-    hold is a 404, exactly like an unknown reference."""
-    hold = (
-        Hold.objects.filter(reference=reference.upper())
-        .annotate(referring_contact=referring_force_contact())  # as the review queue has it
-        .first()
-    )
-    if hold is None or not (hold.in_force or hold.overrides.exists()):
-        raise Http404
+    hold is a 404, exactly like an unknown reference. The view is recorded (as denied for a
+    hold that exists but is not IE's to see)."""
+    with audited(request, action="view", object_type="hold", hidden=Hold) as access:
+        hold = (
+            Hold.objects.filter(reference=reference.upper())
+            .annotate(referring_contact=referring_force_contact())  # as the review queue has it
+            .first()
+        )
+        if hold is None:
+            raise Hold.DoesNotExist
+        access.object_id = str(hold.pk)
+        if not (hold.in_force or hold.overrides.exists()):
+            raise Hold.DoesNotExist
     return hold
 
 
-@role_required(*IE_SENIOR)
+@role_required(*IE_SENIOR, object_type="hold")
 def hold_detail(request, reference: str):
-    with transaction.atomic():
-        hold = _ie_hold(reference)
-        overrides = list(hold.overrides.select_related("requested_by", "decided_by", "revoked_by"))
-        record_access(
-            user=request.user, action="view", object_type="hold", object_id=hold.pk, request=request
-        )
+    hold = _ie_hold(request, reference)
+    overrides = list(hold.overrides.select_related("requested_by", "decided_by", "revoked_by"))
     live = [override for override in overrides if override.status in ("requested", "approved")]
     return render(
         request,
@@ -155,14 +154,16 @@ def hold_detail(request, reference: str):
     )
 
 
-@role_required(*IE_SENIOR)
+@role_required(*IE_SENIOR, object_type="hold")
 def hold_confirm_end(request, reference: str):
     """Confirm the end of a hold that is due for review (the service refuses any other)."""
-    hold = _ie_hold(reference)
+    hold = _ie_hold(request, reference)
     form = forms.ConfirmEndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            end_confirm(hold_reference=hold.reference, by=request.user, **form.cleaned_data)
+            with audited(request, action="change", object_type="hold", object_id=hold.pk) as access:
+                end_confirm(hold_reference=hold.reference, by=request.user, **form.cleaned_data)
+                access.detail = f"end of {hold.reference} confirmed: {form.cleaned_data['reason']}"
         except (ValidationError, ConflictError) as error:
             form.apply_service_errors(error)
         else:
@@ -180,10 +181,10 @@ def hold_confirm_end(request, reference: str):
     )
 
 
-@role_required(*IE_SENIOR)
+@role_required(*IE_SENIOR, object_type="override", actions={"POST": "create"})
 def hold_override_request(request, reference: str):
     """Ask for a public-protection override; another IE senior must decide it."""
-    hold = _ie_hold(reference)
+    hold = _ie_hold(request, reference)
     form = forms.OverrideRequestForm(request.POST if request.method == "POST" else None)
     limit = current_policy().override_max_days
     form.fields["expires_on"].help_text = (
@@ -192,7 +193,12 @@ def hold_override_request(request, reference: str):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            override_request(by=request.user, hold_reference=hold.reference, **form.cleaned_data)
+            with audited(request, action="create", object_type="override") as access:
+                override = override_request(
+                    by=request.user, hold_reference=hold.reference, **form.cleaned_data
+                )
+                access.object_id = str(override.pk)
+                access.detail = f"override of {hold.reference} requested"
         except (ValidationError, ConflictError) as error:
             form.apply_service_errors(error)
         else:
@@ -208,7 +214,7 @@ def hold_override_request(request, reference: str):
 # --- Overrides ------------------------------------------------------------------------------------
 
 
-@role_required(*IE_SENIOR)
+@role_required(*IE_SENIOR, object_type="override", actions=LIST)
 def override_list(request):
     """Overrides waiting for a decision, and approved overrides that may be revoked."""
     live = (
@@ -220,15 +226,26 @@ def override_list(request):
     return render(request, "protocol/override_list.html", {"overrides": overrides, **listing})
 
 
-@role_required(*IE_SENIOR)
+@role_required(*IE_SENIOR, object_type="override")
 def override_decide(request, override_id: UUID):
     """Approve or reject an override another IE senior requested."""
-    override = viewed_or_404(request, override_get, object_type="override", override_id=override_id)
+    override = viewed_or_404(
+        request, override_get, object_type="override", hidden=Override, override_id=override_id
+    )
     form = forms.OverrideDecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        decide = override_approve if form.cleaned_data["decision"] == "approve" else override_reject
+        step = form.cleaned_data["decision"]
+        decide = override_approve if step == "approve" else override_reject
         try:
-            decide(override_id=override.pk, by=request.user, note=form.cleaned_data["note"])
+            with audited(
+                request,
+                action="change",
+                object_type="override",
+                object_id=override.pk,
+                detail=step,
+                hidden=Override,
+            ):
+                decide(override_id=override.pk, by=request.user, note=form.cleaned_data["note"])
         except (ValidationError, ConflictError) as error:
             form.apply_service_errors(error)
         except PermissionDenied as error:
@@ -248,14 +265,24 @@ def override_decide(request, override_id: UUID):
     )
 
 
-@role_required(*IE_SENIOR)
+@role_required(*IE_SENIOR, object_type="override")
 def override_revoke_page(request, override_id: UUID):
     """End an approved override: the hold returns to what the rules say."""
-    override = get_or_404(override_get, user=request.user, override_id=override_id)
+    override = viewed_or_404(
+        request, override_get, object_type="override", hidden=Override, override_id=override_id
+    )
     form = forms.OverrideRevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            override_revoke(override_id=override.pk, by=request.user, **form.cleaned_data)
+            with audited(
+                request,
+                action="change",
+                object_type="override",
+                object_id=override.pk,
+                detail="revoke",
+                hidden=Override,
+            ):
+                override_revoke(override_id=override.pk, by=request.user, **form.cleaned_data)
         except (ValidationError, ConflictError) as error:
             form.apply_service_errors(error)
         else:

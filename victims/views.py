@@ -2,7 +2,8 @@
 applications), police referral to a support organisation, and the victim's printable record.
 
 Reads go through `victims.selectors` (a victim not referred to the adviser's organisation, or
-not on the officer's force's cases, is a 404) and are recorded in the access log. Support
+not on the officer's force's cases, is a 404). Every read, write and refusal is recorded in the
+access log with the event the API records for it (`accounts.permissions.audited`). Support
 advisers never see the crime narrative: their pages read cases without it.
 """
 
@@ -10,21 +11,21 @@ import datetime as dt
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.audit import record_access
 from accounts.permissions import (
     ADVISER,
     POLICE,
     POLICE_OR_ADVISER,
-    get_or_404,
+    audited,
     listed,
+    method_action,
+    record_role_refusal,
     role_required,
     viewed_or_404,
 )
@@ -35,7 +36,7 @@ from protocol.selectors import hold_for_victim
 from victims.normalise import name_key
 
 from . import forms
-from .models import Application, SupportEngagement
+from .models import Application, SupportEngagement, Victim
 from .selectors import application_get, disclosure_list, victim_get, victim_list
 from .selectors import victim_detail as victim_detail_selector
 from .services import (
@@ -44,6 +45,8 @@ from .services import (
     support_referral_create,
     support_update,
 )
+
+CREATE = {"POST": "create"}
 
 # --- What needs doing -------------------------------------------------------------------------
 
@@ -81,7 +84,7 @@ def needs_doing(victim, today: dt.date) -> list[dict]:
     return items
 
 
-@role_required(*ADVISER)
+@role_required(*ADVISER, object_type="victim", actions={"GET": "list"})
 def victim_list_page(request):
     """My organisation's victims: hold status and what needs doing."""
     today = timezone.localdate()
@@ -131,43 +134,61 @@ def _engagement(victim, organisation) -> SupportEngagement | None:
     )
 
 
-@role_required(*POLICE_OR_ADVISER)
+@role_required(*POLICE_OR_ADVISER, object_type="victim")
 def victim_detail(request, victim_id: UUID):
     """The victim, their hold, cases (no narrative for advisers) and support. Advisers record
-    contact and engagement status here (POST); applications have pages of their own."""
+    contact and engagement status here (POST), recorded as the API records a support update;
+    applications have pages of their own."""
     user = request.user
     is_adviser = user.has_role(Role.SUPPORT_ADVISER)
-    victim = viewed_or_404(
-        request, victim_detail_selector, object_type="victim", victim_id=victim_id
-    )
-    engagement = _engagement(victim, user.organisation) if is_adviser else None
     form = None
-    if is_adviser and engagement is not None:
-        if request.method == "POST":
-            form = forms.SupportUpdateForm(request.POST)
-            if form.is_valid():
-                try:
+    if request.method == "POST":
+        if not is_adviser:
+            # Only advisers record support updates (the API's answer to police too).
+            record_role_refusal(
+                request,
+                action=method_action(request),
+                object_type="victim",
+                url_kwargs={"victim_id": victim_id},
+            )
+            raise PermissionDenied
+        form = forms.SupportUpdateForm(request.POST)
+        if form.is_valid():
+            try:
+                with audited(
+                    request,
+                    action="change",
+                    object_type="victim",
+                    object_id=victim_id,
+                    hidden=Victim,
+                ) as access:
+                    victim = victim_get(user=user, victim_id=victim_id)
                     updated = support_update(victim=victim, by=user, **form.cleaned_data)
-                except (ValidationError, ConflictError) as error:
-                    form.apply_service_errors(error)
-                else:
-                    if not updated.is_open:
-                        messages.success(
-                            request,
-                            f"Engagement ended for {victim.reference}. Your organisation's "
-                            "access to this victim's record has ended with it.",
-                        )
-                        return redirect("victims:list")
+                    access.detail = f"support update: {form.cleaned_data['status']}"
+            except (ValidationError, ConflictError) as error:
+                form.apply_service_errors(error)
+            else:
+                if not updated.is_open:
                     messages.success(
                         request,
-                        "Support update recorded. The hold is re-evaluated automatically in a few "
-                        "seconds.",
+                        f"Engagement ended for {victim.reference}. Your organisation's "
+                        "access to this victim's record has ended with it.",
                     )
-                    return redirect("victims:detail", victim_id=victim.pk)
-        else:
-            form = forms.SupportUpdateForm(initial={"status": engagement.status})
-    elif request.method == "POST":
-        return redirect("victims:detail", victim_id=victim.pk)
+                    return redirect("victims:list")
+                messages.success(
+                    request,
+                    "Support update recorded. The hold is re-evaluated automatically in a few "
+                    "seconds.",
+                )
+                return redirect("victims:detail", victim_id=victim.pk)
+    victim = viewed_or_404(
+        request, victim_detail_selector, object_type="victim", hidden=Victim, victim_id=victim_id
+    )
+    engagement = _engagement(victim, user.organisation) if is_adviser else None
+    if engagement is None:
+        form = None
+    elif form is None:
+        form = forms.SupportUpdateForm(initial={"status": engagement.status})
     today = timezone.localdate()
     victim.open_challenges = list(_open_challenges_query(today).filter(victim=victim))
     context = {
@@ -188,19 +209,25 @@ def victim_detail(request, victim_id: UUID):
     return render(request, "victims/detail.html", context)
 
 
-@role_required(*POLICE)
+@role_required(*POLICE, object_type="victim", actions=CREATE)
 def support_referral(request, victim_id: UUID):
-    """Refer the victim to a support organisation, with their consent (a disclosure)."""
-    victim = viewed_or_404(request, victim_get, object_type="victim", victim_id=victim_id)
+    """Refer the victim to a support organisation, with their consent (a disclosure),
+    recorded as the API records it."""
     form = forms.SupportReferralForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        organisation = form.cleaned_data["organisation"]
         try:
-            engagement = support_referral_create(
-                victim=victim,
-                by=request.user,
-                organisation_code=form.cleaned_data["organisation"],
-                consent_given_on=form.cleaned_data["consent_given_on"],
-            )
+            with audited(
+                request, action="create", object_type="victim", object_id=victim_id, hidden=Victim
+            ) as access:
+                victim = victim_get(user=request.user, victim_id=victim_id)
+                engagement = support_referral_create(
+                    victim=victim,
+                    by=request.user,
+                    organisation_code=organisation,
+                    consent_given_on=form.cleaned_data["consent_given_on"],
+                )
+                access.detail = f"support referral to {organisation}"
         except (ValidationError, ConflictError) as error:
             form.apply_service_errors(error, {"organisation_code": "organisation"})
         else:
@@ -211,20 +238,30 @@ def support_referral(request, victim_id: UUID):
                 "few seconds.",
             )
             return redirect("victims:detail", victim_id=victim.pk)
+    victim = viewed_or_404(
+        request, victim_get, object_type="victim", hidden=Victim, victim_id=victim_id
+    )
     return render(request, "victims/support_referral.html", {"victim": victim, "form": form})
 
 
 # --- Applications -----------------------------------------------------------------------------
 
 
-@role_required(*ADVISER)
+@role_required(*ADVISER, object_type="victim", actions=CREATE)
 def application_new(request, victim_id: UUID):
-    """Record an application or referral that could regularise the victim's stay."""
-    victim = viewed_or_404(request, victim_get, object_type="victim", victim_id=victim_id)
+    """Record an application or referral that could regularise the victim's stay, recorded as
+    the API records it."""
     form = forms.ApplicationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            application_create(victim=victim, by=request.user, **form.cleaned_data)
+            with audited(
+                request, action="create", object_type="victim", object_id=victim_id, hidden=Victim
+            ) as access:
+                victim = victim_get(user=request.user, victim_id=victim_id)
+                application = application_create(
+                    victim=victim, by=request.user, **form.cleaned_data
+                )
+                access.detail = f"application {application.pk}"
         except (ValidationError, ConflictError) as error:
             form.apply_service_errors(error)
         else:
@@ -233,30 +270,55 @@ def application_new(request, victim_id: UUID):
                 "Application recorded. The hold is re-evaluated automatically in a few seconds.",
             )
             return redirect("victims:detail", victim_id=victim.pk)
+    victim = viewed_or_404(
+        request, victim_get, object_type="victim", hidden=Victim, victim_id=victim_id
+    )
     return render(request, "victims/application_form.html", {"victim": victim, "form": form})
 
 
-@role_required(*ADVISER)
+class _FormInvalid(Exception):
+    """The form's answers need fixing: nothing is written, nothing recorded."""
+
+
+@role_required(*ADVISER, object_type="application")
 def application_change(request, application_id: UUID):
-    """Change an application's status or dates (its route is fixed once recorded)."""
+    """Change an application's status or dates (its route is fixed once recorded), recorded as
+    the API records it: the status choices depend on the route, so the form is read inside the
+    change, and an invalid form leaves no event."""
+    form = None
+    if request.method == "POST":
+        try:
+            with audited(
+                request,
+                action="change",
+                object_type="application",
+                object_id=application_id,
+                hidden=Application,
+            ):
+                application = application_get(user=request.user, application_id=application_id)
+                form = forms.ApplicationUpdateForm(request.POST, route=application.route)
+                if not form.is_valid():
+                    raise _FormInvalid
+                application_update(application=application, by=request.user, **form.cleaned_data)
+        except _FormInvalid:
+            pass
+        except (ValidationError, ConflictError) as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(
+                request,
+                "Application updated. The hold is re-evaluated automatically in a few seconds.",
+            )
+            return redirect("victims:detail", victim_id=application.victim_id)
     application = viewed_or_404(
-        request, application_get, object_type="application", application_id=application_id
+        request,
+        application_get,
+        object_type="application",
+        hidden=Application,
+        application_id=application_id,
     )
     victim = application.victim
-    if request.method == "POST":
-        form = forms.ApplicationUpdateForm(request.POST, route=application.route)
-        if form.is_valid():
-            try:
-                application_update(application=application, by=request.user, **form.cleaned_data)
-            except (ValidationError, ConflictError) as error:
-                form.apply_service_errors(error)
-            else:
-                messages.success(
-                    request,
-                    "Application updated. The hold is re-evaluated automatically in a few seconds.",
-                )
-                return redirect("victims:detail", victim_id=victim.pk)
-    else:
+    if form is None:
         form = forms.ApplicationUpdateForm(
             route=application.route,
             initial={
@@ -334,21 +396,16 @@ def _disclosure_lines(victim) -> list[dict]:
     ]
 
 
-@role_required(*POLICE_OR_ADVISER)
+@role_required(*POLICE_OR_ADVISER, object_type="victim_record")
 def victim_record(request, victim_id: UUID):
     """A printable, plain-language record for the victim: their hold, what it protects, and
     every disclosure of their data (to whom, when, why)."""
-    with transaction.atomic():
-        victim = get_or_404(victim_get, user=request.user, victim_id=victim_id)
+    with audited(
+        request, action="view", object_type="victim_record", object_id=victim_id, hidden=Victim
+    ):
+        victim = victim_get(user=request.user, victim_id=victim_id)
         hold = hold_for_victim(victim, user=request.user)
         disclosures = _disclosure_lines(victim)
-        record_access(
-            user=request.user,
-            action="view",
-            object_type="victim_record",
-            object_id=victim.pk,
-            request=request,
-        )
     return render(
         request,
         "victims/record.html",

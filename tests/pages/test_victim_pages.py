@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AccessEvent
 from protocol import services as hold_services
 from tests.factories import days_ago, make_referral
 from victims.models import Application, Disclosure, SupportEngagement, SupportUpdate
@@ -123,9 +124,15 @@ def test_police_cannot_post_a_support_update(referred_to_haven, officer, client_
         reverse("victims:detail", args=[referred_to_haven.victim.pk]),
         {"status": "closed", **date_data("closed_on", days_ago(0))},
     )
-    # The post is ignored: back to the page, nothing recorded.
-    assert response.status_code == 302
-    assert response["Location"] == reverse("victims:detail", args=[referred_to_haven.victim.pk])
+    # Refused as the API refuses it: a 403, recorded as a denied change, nothing written.
+    assert response.status_code == 403
+    event = AccessEvent.objects.order_by("-id").first()
+    assert (event.action, event.object_type, event.object_id, event.outcome) == (
+        "change",
+        "victim",
+        str(referred_to_haven.victim.pk),
+        "denied",
+    )
     assert SupportUpdate.objects.count() == 0
     assert SupportEngagement.objects.get().status == "referred"
 
