@@ -42,7 +42,8 @@ CACHES = {
     }
 }
 HOLD_SWEEP_SECONDS = 2
-AUDIT_CHECKPOINT_KEY = f"test-{uuid.uuid4().hex[:12]}:audit:checkpoint"  # a test's own: conftest
+# Each test has its own (tests/conftest.py); a process a test starts is given the test's.
+AUDIT_CHECKPOINT_KEY = env_str("AUDIT_CHECKPOINT_KEY") or f"test-{uuid.uuid4().hex[:12]}:audit"
 
 # Static files straight from the finders: no collectstatic needed outside production.
 WHITENOISE_USE_FINDERS = True
