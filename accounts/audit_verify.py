@@ -61,12 +61,14 @@ class CheckpointError(ValueError):
 
 
 def checkpoint_record(chains: dict[int, ChainEnd]) -> str:
-    """The signed record of a checkpoint of `chains`: one line of JSON."""
+    """The signed record of a checkpoint of `chains`: one line of JSON (empty chains left out:
+    there is nothing in them to lose)."""
     body = {
         "taken_at": timezone.now().isoformat(),
         "chains": {
             str(chain): [end.last_id, end.event_count, end.hmac]
             for chain, end in sorted(chains.items())
+            if end.last_id is not None
         },
     }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"))
