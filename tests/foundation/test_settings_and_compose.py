@@ -111,7 +111,9 @@ def test_compose_runs_the_production_shape():
 
 
 def _user(url: str) -> str:
-    return urlsplit(url).username
+    return urlsplit(
+        re.sub(r"\$\{[^}]*\}", "secret", url)
+    ).username  # ${VAR:?...} as compose fills it
 
 
 def test_compose_runs_the_service_as_a_role_that_does_not_own_the_tables():
