@@ -329,3 +329,16 @@ def test_beat_takes_checkpoints_but_not_over_the_evidence_of_a_cut(auditor, capl
         CommandError, match=f"Events were cut from audit chain {recorded[-1].chain}"
     ):
         call_command("verify_audit")
+
+
+@pytest.mark.worker
+def test_a_worker_takes_the_checkpoint_beat_asks_for(auditor, celery_worker_process):
+    from tests.worker import wait_for
+
+    events(auditor, 5)
+    worker = celery_worker_process(AUDIT_CHECKPOINT_KEY=settings.AUDIT_CHECKPOINT_KEY)
+    worker.wait_ready()
+    checkpoint_access_log.delay()
+    taken = wait_for(checkpoint_latest, timeout=60, message="the worker to take a checkpoint")
+    assert taken.event_count == 5
+    assert "Access log checkpoint: {" in worker.log()  # the service's log has it too
