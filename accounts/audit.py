@@ -6,7 +6,9 @@ over `AUDIT_CHAINS` interleaved chains (one chosen at random per transaction). A
 chain's head row (`AuditChainHead`, held to the end of the transaction), reads the HMAC it
 extends from it, and appends its event and moves the head in one statement: each chain is a
 single line even under concurrency, concurrent requests rarely wait for each other, and an
-event costs two statements whatever the size of the log.
+event costs two statements whatever the size of the log. The head also counts its chain's
+events and is signed with the key (`sign_head`), so nobody without the key can move it back
+over events cut off the end. Checking the log: `accounts.audit_verify`.
 """
 
 import hashlib

@@ -11,6 +11,7 @@ checkpoint: every event a checkpoint saw must still be there. A checkpoint is ta
 never over one the log no longer extends, so the evidence of a cut is not overwritten.
 """
 
+import hmac
 import json
 import logging
 from dataclasses import dataclass, field
@@ -90,9 +91,9 @@ def checkpoint_parse(record: str) -> Checkpoint:
             for chain, (last_id, event_count, last_hmac) in body["chains"].items()
         }
         taken_at = str(body["taken_at"])
-    except (TypeError, ValueError, KeyError) as error:
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
         raise CheckpointError(f"not an access log checkpoint ({error})") from error
-    if signature != _sign("checkpoint:" + text):
+    if not hmac.compare_digest(str(signature), _sign("checkpoint:" + text)):
         raise CheckpointError("the checkpoint is not signed with the audit key")
     return Checkpoint(taken_at=taken_at, chains=chains)
 
@@ -122,7 +123,9 @@ class _Head:
 
     @property
     def signed(self) -> bool:
-        return self.head_hmac == sign_head(self.chain, self.hmac, self.event_count)
+        return hmac.compare_digest(
+            self.head_hmac, sign_head(self.chain, self.hmac, self.event_count)
+        )
 
 
 def _read_heads(cursor) -> dict[int, _Head]:
@@ -159,7 +162,9 @@ def checkpoint_take() -> bool:
                 "SELECT id, chain, hmac FROM accounts_accessevent WHERE id = ANY(%s)",
                 [[end.last_id for end in seen.values()]],
             )
-            found = {event_id: (chain, hmac) for event_id, chain, hmac in cursor.fetchall()}
+            found = {
+                event_id: (chain, event_hmac) for event_id, chain, event_hmac in cursor.fetchall()
+            }
             for chain, end in sorted(seen.items()):
                 head = heads.get(chain)
                 if found.get(end.last_id) != (chain, end.hmac):
