@@ -6,13 +6,16 @@ over `AUDIT_CHAINS` interleaved chains (one chosen at random per transaction). A
 chain's head row (`AuditChainHead`, held to the end of the transaction), reads the HMAC it
 extends from it, and appends its event and moves the head in one statement: each chain is a
 single line even under concurrency, concurrent requests rarely wait for each other, and an
-event costs two statements whatever the size of the log.
+event costs two statements whatever the size of the log. The head also counts its chain's
+events and is signed with the key (`sign_head`), so nobody without the key can move it back
+over events cut off the end. Checking the log: `accounts.audit_verify`.
 """
 
 import hashlib
 import hmac as hmac_lib
 import json
 import secrets
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -38,14 +41,17 @@ _EVENT_COLUMNS = (
     "prev_hmac",
     "hmac",
 )
-_LOCK_HEAD = "SELECT hmac FROM accounts_auditchainhead WHERE chain = %s FOR UPDATE"
+_LOCK_HEAD = "SELECT hmac, event_count FROM accounts_auditchainhead WHERE chain = %s FOR UPDATE"
 # Head rows are made by a migration for AUDIT_CHAINS chains, and on first use for any other
 # (after AUDIT_CHAINS is raised): from the chain's newest event if it has any.
+_CHAIN_TAIL = """
+    SELECT COALESCE((SELECT hmac FROM accounts_accessevent WHERE chain = %(chain)s
+                     ORDER BY id DESC LIMIT 1), %(genesis)s),
+           (SELECT count(*) FROM accounts_accessevent WHERE chain = %(chain)s)
+"""
 _MAKE_HEAD = """
-    INSERT INTO accounts_auditchainhead (chain, hmac)
-    SELECT %(chain)s,
-           COALESCE((SELECT hmac FROM accounts_accessevent WHERE chain = %(chain)s
-                     ORDER BY id DESC LIMIT 1), %(genesis)s)
+    INSERT INTO accounts_auditchainhead (chain, hmac, event_count, head_hmac)
+    VALUES (%s, %s, %s, %s)
     ON CONFLICT (chain) DO NOTHING
 """
 _APPEND = """
@@ -57,16 +63,33 @@ _APPEND = """
         VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         RETURNING id
     )
-    UPDATE accounts_auditchainhead SET hmac = %s WHERE chain = %s
+    UPDATE accounts_auditchainhead SET hmac = %s, event_count = %s, head_hmac = %s
+    WHERE chain = %s
     RETURNING (SELECT id FROM event)
 """
 
 
-def _digest(previous: str, fields: dict) -> str:
-    message = previous + json.dumps(fields, sort_keys=True, separators=(",", ":"))
+class ChainHead(NamedTuple):
+    """Where a chain ends: the HMAC its next event extends and how many events it has."""
+
+    hmac: str
+    event_count: int
+
+
+def _sign(message: str) -> str:
     return hmac_lib.new(
         settings.AUDIT_HMAC_KEY.encode(), message.encode(), hashlib.sha256
     ).hexdigest()
+
+
+def sign_head(chain: int, last_hmac: str, event_count: int) -> str:
+    """The signature of a chain's head: without the key, nobody can move a head back to match
+    events cut off the end of its chain. (Migration accounts 0005 repeats the formula.)"""
+    return _sign(f"head:{chain}:{last_hmac}:{event_count}")
+
+
+def _digest(previous: str, fields: dict) -> str:
+    return _sign(previous + json.dumps(fields, sort_keys=True, separators=(",", ":")))
 
 
 def _chained_fields(event: AccessEvent) -> dict:
@@ -100,25 +123,34 @@ def pick_chain() -> int:
     return cached[1]
 
 
+def _make_head(cursor, chain: int) -> None:
+    cursor.execute(_CHAIN_TAIL, {"chain": chain, "genesis": GENESIS})
+    last_hmac, event_count = cursor.fetchone()
+    cursor.execute(
+        _MAKE_HEAD, [chain, last_hmac, event_count, sign_head(chain, last_hmac, event_count)]
+    )
+
+
 def make_chain_heads(cursor, chains: int) -> None:
     """Make the head rows of chains 0 to `chains - 1` where missing."""
     for chain in range(chains):
-        cursor.execute(_MAKE_HEAD, {"chain": chain, "genesis": GENESIS})
+        _make_head(cursor, chain)
 
 
-def lock_chain(cursor, chain: int) -> str:
-    """Lock `chain` to the end of the transaction and return the HMAC its next event extends."""
+def lock_chain(cursor, chain: int) -> ChainHead:
+    """Lock `chain` to the end of the transaction and return its head."""
     cursor.execute(_LOCK_HEAD, [chain])
     row = cursor.fetchone()
     if row is None:
-        cursor.execute(_MAKE_HEAD, {"chain": chain, "genesis": GENESIS})
+        _make_head(cursor, chain)
         cursor.execute(_LOCK_HEAD, [chain])
         row = cursor.fetchone()
-    return row[0]
+    return ChainHead(*row)
 
 
-def append_event(cursor, *, previous: str, user, request=None, **fields) -> AccessEvent:
-    """Append one event to the chain locked by `lock_chain` (whose HMAC was `previous`).
+def append_event(cursor, *, head: ChainHead, user, request=None, **fields) -> AccessEvent:
+    """Append one event to the chain locked by `lock_chain` (whose head was `head`), and move
+    the head to it.
 
     `fields` are the event's `action`, `object_type`, `object_id`, `outcome`, `detail` and
     `chain`."""
@@ -131,15 +163,22 @@ def append_event(cursor, *, previous: str, user, request=None, **fields) -> Acce
         actor_roles=",".join(sorted(user.roles)) if authenticated else "",
         actor_organisation=organisation.code if organisation else "",
         request_id=getattr(request, "request_id", "") if request is not None else "",
-        prev_hmac=previous,
+        prev_hmac=head.hmac,
         **fields,
     )
     event.object_id = str(event.object_id)
     event.detail = event.detail[:200]
-    event.hmac = _digest(previous, _chained_fields(event))
+    event.hmac = _digest(head.hmac, _chained_fields(event))
+    event_count = head.event_count + 1
     cursor.execute(
         _APPEND,
-        [*(getattr(event, column) for column in _EVENT_COLUMNS), event.hmac, event.chain],
+        [
+            *(getattr(event, column) for column in _EVENT_COLUMNS),
+            event.hmac,
+            event_count,
+            sign_head(event.chain, event.hmac, event_count),
+            event.chain,
+        ],
     )
     event.pk = cursor.fetchone()[0]
     event._state.adding = False
@@ -160,10 +199,9 @@ def record_access(
     chain = pick_chain()
     # No savepoint: if the event cannot be written, the access it records must not commit.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        previous = lock_chain(cursor, chain)
         return append_event(
             cursor,
-            previous=previous,
+            head=lock_chain(cursor, chain),
             user=user,
             request=request,
             action=action,
@@ -173,39 +211,3 @@ def record_access(
             detail=detail,
             chain=chain,
         )
-
-
-def verify_chain(batch_size: int = 5000) -> tuple[int, AccessEvent | None]:
-    """Recompute every chain in id order; return (events checked, first broken event or None)."""
-    previous: dict[int, str] = {}
-    checked = 0
-    for event in AccessEvent.objects.order_by("id").iterator(chunk_size=batch_size):
-        expected_previous = previous.get(event.chain, GENESIS)
-        if event.prev_hmac != expected_previous or event.hmac != _digest(
-            expected_previous, _chained_fields(event)
-        ):
-            return checked, event
-        previous[event.chain] = event.hmac
-        checked += 1
-    return checked, None
-
-
-_CUT_CHAINS = """
-    SELECT head.chain FROM accounts_auditchainhead AS head
-    WHERE head.hmac <> COALESCE(
-        (SELECT hmac FROM accounts_accessevent WHERE chain = head.chain ORDER BY id DESC LIMIT 1),
-        %(genesis)s)
-    UNION
-    SELECT DISTINCT chain FROM accounts_accessevent AS event
-    WHERE NOT EXISTS (SELECT 1 FROM accounts_auditchainhead WHERE chain = event.chain)
-    ORDER BY 1
-"""
-
-
-def cut_chains() -> list[int]:
-    """Chains whose head does not point at their newest event (events were cut off the end),
-    and chains with events but no head (a head was removed). One statement, so the heads and
-    the events are read at the same moment however busy the log is."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CUT_CHAINS, {"genesis": GENESIS})
-        return [chain for (chain,) in cursor.fetchall()]

@@ -151,7 +151,7 @@ class LoginFailure(models.Model):
 
 
 class AccessEvent(models.Model):
-    """Append-only record of every access: the database refuses UPDATE and DELETE.
+    """Append-only record of every access: the database refuses UPDATE, DELETE and TRUNCATE.
 
     Each row carries an HMAC over its content and the HMAC of the previous row of the same
     chain. Events are spread over a few interleaved chains so that concurrent writers do not all
@@ -202,17 +202,24 @@ class AccessEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The newest HMAC of one access-log chain.
+    """The newest HMAC of one access-log chain, how many events the chain has, and a signature.
 
     Writers lock their chain's row (`SELECT ... FOR UPDATE`, held to the end of the transaction)
     to read the HMAC they extend, and move it forward in the statement that appends their event,
     so each chain stays a single line under concurrency without reading back through the log.
     `verify_audit` checks it against the last event of its chain, so cutting events off the end
-    of a chain shows too.
+    of a chain shows too; `head_hmac` signs the head with the audit key, so whoever cuts events
+    cannot move the head back to match without the key. The database refuses TRUNCATE.
     """
 
     chain = models.PositiveSmallIntegerField(primary_key=True)
     hmac = models.CharField(max_length=64)
+    event_count = models.PositiveBigIntegerField(
+        default=0, help_text="How many events the chain has"
+    )
+    head_hmac = models.CharField(
+        max_length=64, blank=True, help_text="HMAC(key, chain, hmac, event_count)"
+    )
 
     def __str__(self) -> str:
         return f"audit chain {self.chain} at {self.hmac[:12]}"

@@ -2,6 +2,11 @@
 
 With DATABASE_URL and REDIS_URL set it uses those servers; otherwise it starts an embedded
 PostgreSQL and Redis (from their PyPI packages) in `.data/`. Ctrl-C stops everything it started.
+
+As in production, only `migrate` and `create_app_role` connect as the tables' owner (the
+DATABASE_URL given, or the embedded server's superuser); the demo data, web server, worker and
+beat connect as the service's own role, `casework_app` on the same server (or APP_DATABASE_URL
+when set), which may only read and add to the access log.
 """
 
 import os
@@ -11,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -30,6 +36,18 @@ def port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+APP_ROLE = "casework_app"
+APP_ROLE_PASSWORD = "demo-app-password-not-secret"  # noqa: S105 (the local demo's own)
+
+
+def as_role(url: str, user: str, password: str) -> str:
+    """`url` with another user and password: the same server and database."""
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=f"{netloc}:{parts.port}" if parts.port else netloc))
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -57,7 +75,14 @@ def main() -> int:
             ),
             "PYTHONUNBUFFERED": "1",
         }
+        # As the owner: migrate, and make the service's role. Then everything else as that role.
         manage(env, "migrate", "--noinput", "-v", "0")
+        app_url = os.environ.get("APP_DATABASE_URL") or as_role(
+            env["DATABASE_URL"], APP_ROLE, APP_ROLE_PASSWORD
+        )
+        manage({**env, "APP_DATABASE_URL": app_url}, "create_app_role")
+        env = {**env, "DATABASE_URL": app_url}
+        env.pop("APP_DATABASE_URL", None)
         manage(env, "seed_demo")
         data = ROOT / ".data"
         data.mkdir(exist_ok=True)

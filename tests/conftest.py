@@ -1,9 +1,12 @@
+import contextlib
 import uuid
 
 import pytest
+from redis.exceptions import RedisError
 from rest_framework.test import APIClient
 
 from accounts.services import token_issue
+from config.redis_client import redis_client
 
 from .factories import OrganisationFactory, UserFactory
 
@@ -15,6 +18,17 @@ def _fresh_cache_namespace(settings):
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
     }
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoint(settings):
+    """Each test keeps its access log checkpoint under a key of its own (the database is emptied
+    between tests; a checkpoint left by an earlier test would say events were cut)."""
+    key = settings.AUDIT_CHECKPOINT_KEY = f"test-{uuid.uuid4().hex[:12]}:audit:checkpoint"
+    client = redis_client()  # the session's Redis (a test may point REDIS_URL elsewhere)
+    yield
+    with contextlib.suppress(RedisError):
+        client.delete(key)
 
 
 @pytest.fixture

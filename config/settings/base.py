@@ -72,7 +72,13 @@ TEMPLATES = [
 
 # --- Data stores -------------------------------------------------------------------------
 
+# The role this process connects as. In production the service (web, workers, beat) connects as
+# a role that does not own the tables and may only insert into and read the access log; only
+# `migrate` and `create_app_role` run as the owner (docs/adr/0005-database-roles.md).
 DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casework")
+# Given to the owner's `create_app_role`: the URL the service will connect with (its user and
+# password are the role's).
+APP_DATABASE_URL = env_str("APP_DATABASE_URL")
 # Server-side binding: parameters travel apart from the SQL text (never spliced into it), and
 # psycopg prepares a statement once it has run a few times on a connection, so the busiest
 # requests skip parsing and planning (docs/performance.md). Set DB_SERVER_SIDE_BINDING=false
@@ -230,6 +236,10 @@ HOLD_SWEEP_BATCH = env_int("HOLD_SWEEP_BATCH", 500)
 CELERY_BEAT_SCHEDULE = {
     "sweep-holds": {"task": "protocol.tasks.sweep_holds", "schedule": HOLD_SWEEP_SECONDS},
     "worker-heartbeat": {"task": "protocol.tasks.heartbeat", "schedule": 30},
+    "checkpoint-access-log": {
+        "task": "accounts.tasks.checkpoint_access_log",
+        "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 300),
+    },
 }
 
 # --- The hold rules' policy (PROTOCOL.md "Policy settings"), validated when the app starts ---
@@ -266,6 +276,8 @@ HOLD_POLICY = {
 
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY")
 AUDIT_CHAINS = 16  # interleaved HMAC chains; changing it needs no migration
+# Where the latest signed checkpoint of the chains is kept, outside the database (ADR 0005).
+AUDIT_CHECKPOINT_KEY = env_str("AUDIT_CHECKPOINT_KEY", "casework:audit:checkpoint")
 
 # --- Security ----------------------------------------------------------------------------
 

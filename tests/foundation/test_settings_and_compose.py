@@ -7,6 +7,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -102,7 +103,34 @@ def test_compose_runs_the_production_shape():
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
     assert services["beat"]["deploy"]["replicas"] == 1
-    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["command"] == [
+        "sh",
+        "-c",
+        "python manage.py migrate --noinput && python manage.py create_app_role",
+    ]
+
+
+def _user(url: str) -> str:
+    return urlsplit(
+        re.sub(r"\$\{[^}]*\}", "secret", url)
+    ).username  # ${VAR:?...} as compose fills it
+
+
+def test_compose_runs_the_service_as_a_role_that_does_not_own_the_tables():
+    """Only migrate connects as the owner (the postgres service's superuser), and hands
+    `create_app_role` the URL web, worker and beat connect with; they never see the owner's
+    password."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    owner = services["postgres"]["environment"]["POSTGRES_USER"]
+    migrate = services["migrate"]["environment"]
+    assert _user(migrate["DATABASE_URL"]) == owner
+    app_url = migrate["APP_DATABASE_URL"]
+    assert _user(app_url) not in (owner, "postgres")
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["DATABASE_URL"] == app_url
+        assert "APP_DATABASE_URL" not in environment
+        assert not any("POSTGRES_PASSWORD" in str(value) for value in environment.values())
 
 
 def test_compose_environment_names_only_variables_the_settings_read():
@@ -110,7 +138,7 @@ def test_compose_environment_names_only_variables_the_settings_read():
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     known = _settings_variables()
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "beat", "migrate"):
         environment = compose["services"][name]["environment"]
         assert environment["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
         unknown = set(environment) - known - {"DJANGO_SETTINGS_MODULE"}
