@@ -446,6 +446,8 @@ def _sign_in_refused(*, request, email: str, address, via: str, why: str) -> Non
         if why == "locked":
             return
         LoginFailure.objects.create(email=email[:254], ip_address=address)
+        # Failures older than a day count for nothing (the access log keeps them).
+        LoginFailure.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
         from_address, for_account = _failure_counts(email, address)
         locked = None
         if from_address == settings.LOGIN_ADDRESS_FAILURE_LIMIT:

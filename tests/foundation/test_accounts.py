@@ -361,3 +361,16 @@ def test_operators_see_accounts_read_only_in_the_admin_site(officer):
     assert client.get(f"/admin/accounts/user/{officer.pk}/change/").status_code == 200
     assert client.get(f"/admin/accounts/user/{officer.pk}/password/").status_code == 403
     assert client.get("/admin/accounts/user/add/").status_code == 403
+
+
+def test_failures_older_than_a_day_are_tidied_away_but_stay_in_the_access_log(officer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    LoginFailure.objects.create(
+        email=officer.email, ip_address=HOME, at=timezone.now() - dt.timedelta(days=2)
+    )
+    page_sign_in(HOME, officer.email, "wrong")
+    assert list(LoginFailure.objects.values_list("ip_address", flat=True)) == [HOME]
+    assert AccessEvent.objects.filter(action="sign_in", outcome="denied").count() == 1
