@@ -24,7 +24,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -459,33 +459,49 @@ def _sign_in_refused(*, request, email: str, address, via: str, why: str) -> Non
             record(AccessEvent.Action.LOCKOUT, f"{locked} locked for {minutes} minutes; {where}")
 
 
+# One attempt at a time for an account from an address, so that attempts sent at the same
+# instant cannot all pass the lockout check before any of their failures is written.
+_ONE_ATTEMPT_AT_A_TIME = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
+
+
 def sign_in_check(*, request, email: str, password: str, otp: str | None, via: str) -> User:
     """The user these credentials sign in, or `SignInRefused`. Every refusal is an access
     event; a wrong password or second-factor code counts towards the lockout (`login_lock`).
     `via` says where: `"page"` or `"api_token"`. Call `sign_in_complete` once signed in."""
     email = email.strip().lower()
     address = client_address(request)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_ONE_ATTEMPT_AT_A_TIME, [f"sign-in:{email}:{address}"])
+        user, refusal = _sign_in_attempt(
+            request=request, email=email, address=address, password=password, otp=otp, via=via
+        )
+    # Raised after the transaction commits: the refusal's events and failure are kept.
+    if refusal is not None:
+        raise refusal
+    return user
+
+
+def _sign_in_attempt(*, request, email, address, password, otp, via):
+    def refuse(why: str, code: str, field: str | None = None):
+        if why:
+            _sign_in_refused(request=request, email=email, address=address, via=via, why=why)
+        return None, SignInRefused(code, field=field)
+
     if login_lock(email, address):
-        _sign_in_refused(request=request, email=email, address=address, via=via, why="locked")
-        raise SignInRefused("locked")
+        return refuse("locked", "locked")
     user = authenticate(request, email=email, password=password)
     if user is None:
-        _sign_in_refused(
-            request=request, email=email, address=address, via=via, why="wrong email or password"
-        )
-        raise SignInRefused("invalid_login")
+        return refuse("wrong email or password", "invalid_login")
     device = two_factor_device(user)
     if device is not None:
         code = (otp or "").replace(" ", "")
         if not code:
-            raise SignInRefused("otp_needed", field="otp")
+            return refuse("", "otp_needed", field="otp")
         # A device refuses codes for a growing delay after each wrong one (django-otp).
         if not device.verify_token(code):
-            _sign_in_refused(
-                request=request, email=email, address=address, via=via, why="wrong security code"
-            )
-            raise SignInRefused("otp_wrong", field="otp")
-    return user
+            return refuse("wrong security code", "otp_wrong", field="otp")
+    return user, None
 
 
 def sign_in_complete(*, user: User, request, via: str, object_id="") -> None:

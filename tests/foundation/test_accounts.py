@@ -374,3 +374,32 @@ def test_failures_older_than_a_day_are_tidied_away_but_stay_in_the_access_log(of
     page_sign_in(HOME, officer.email, "wrong")
     assert list(LoginFailure.objects.values_list("ip_address", flat=True)) == [HOME]
     assert AccessEvent.objects.filter(action="sign_in", outcome="denied").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attempts_sent_at_once_cannot_all_pass_the_lockout_check(settings):
+    """Without one attempt at a time per account and address, each of these would read the
+    count before any failure was written, and every one would get to try a password."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from tests.factories import UserFactory
+
+    settings.LOGIN_FAILURE_LIMIT = 3
+    officer = UserFactory(email="busy@northshire.example")
+
+    def attempt(_):
+        try:
+            return page_sign_in(ATTACKER, officer.email, "wrong")[0].status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(attempt, range(8))) == {200}
+    assert LoginFailure.objects.count() == 3
+    refusals = AccessEvent.objects.filter(action="sign_in", outcome="denied")
+    assert sorted(event.detail.split(";")[0] for event in refusals) == [
+        *["locked"] * 5,
+        *["wrong email or password"] * 3,
+    ]
