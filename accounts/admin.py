@@ -1,11 +1,28 @@
+"""The operators' admin site (accounts/admin_site.py): accounts and organisations read-only.
+
+Administrators change them on the service's pages, through the services: there a password is
+never set by someone else, nobody changes their own roles, and every change is logged.
+"""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import AccessEvent, Organisation, User
 
 
+class ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("name", "code", "kind", "contact_team", "contact_email")
     list_filter = ("kind",)
     search_fields = ("name", "code")
@@ -13,18 +30,17 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ReadOnly, BaseUserAdmin):
     ordering = ("email",)
-    list_display = ("email", "full_name", "organisation", "is_active", "is_staff")
+    list_display = ("email", "full_name", "organisation", "is_active", "is_superuser")
     list_filter = ("organisation__kind", "is_active", "groups")
     search_fields = ("email", "full_name")
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         ("Person", {"fields": ("full_name", "organisation")}),
-        ("Access", {"fields": ("is_active", "is_staff", "groups")}),
+        ("Access", {"fields": ("is_active", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"fields": ("email", "organisation", "password1", "password2")}),)
     filter_horizontal = ("groups",)
 
 

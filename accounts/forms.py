@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from config.errors import ConflictError
 
-from .services import LOCKED_MESSAGE, SignInRefused, sign_in_check
+from .models import Organisation
+from .roles import OrganisationKind, Role
+from .services import LOCKED_MESSAGE, SignInRefused, password_set, sign_in_check
 
 # --- Dates --------------------------------------------------------------------------------------
 
@@ -239,6 +241,7 @@ class SignInForm(GovukForm, AuthenticationForm):
                     email=email,
                     password=password,
                     otp=self.cleaned_data.get("otp"),
+                    via="page",
                 )
             except SignInRefused as refusal:
                 error = forms.ValidationError(self.error_messages[refusal.code], code=refusal.code)
@@ -249,4 +252,127 @@ class SignInForm(GovukForm, AuthenticationForm):
 
 
 class PasswordSetForm(GovukForm, SetPasswordForm):
-    """The one-time set-up link's form, with a GOV.UK error summary."""
+    """The one-time set-up link's form, with a GOV.UK error summary. Saving goes through
+    `password_set`, which ends the user's API tokens and records the change."""
+
+    request = None  # set by the view, for the access event's request id
+
+    def save(self, commit=True):
+        return password_set(
+            user=self.user, password=self.cleaned_data["new_password1"], request=self.request
+        )
+
+
+# --- Administrators' user and organisation management ------------------------------------------
+
+
+def _organisation_choices() -> list[tuple[str, str]]:
+    return [
+        (organisation.code, f"{organisation.name} ({organisation.get_kind_display()})")
+        for organisation in Organisation.objects.order_by("name")
+    ]
+
+
+class UserForm(GovukForm):
+    """An account as an administrator sees it: who, where, which roles; never a password."""
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="The set-up link is sent here. It cannot be changed later.",
+        error_messages={
+            "required": "Enter the person's email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+        widget=forms.EmailInput(attrs={**NO_AUTOFILL, "class": "govuk-!-width-two-thirds"}),
+    )
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={**NO_AUTOFILL, "class": "govuk-!-width-two-thirds"}),
+    )
+    organisation = forms.ChoiceField(
+        label="Organisation",
+        error_messages={"required": "Select the person's organisation"},
+    )
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose roles that fit the organisation: police roles for a police force, "
+        "support adviser for a support organisation, IE roles for Immigration Enforcement, "
+        "auditor, analyst or administrator for an oversight body.",
+        error_messages={"required": "Choose at least one role"},
+    )
+    is_active = forms.BooleanField(
+        label="The account is active (clear this to deactivate it)", required=False
+    )
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = choices_with_blank(
+            _organisation_choices(), "Select an organisation"
+        )
+        if editing:
+            del self.fields["email"]
+        else:
+            del self.fields["is_active"]
+
+    def clean_organisation(self) -> Organisation:
+        code = self.cleaned_data["organisation"]
+        organisation = Organisation.objects.filter(code=code).first()
+        if organisation is None:
+            raise forms.ValidationError("Select the person's organisation")
+        return organisation
+
+
+class OrganisationForm(GovukForm):
+    """An organisation and its protocol contact point."""
+
+    name = forms.CharField(
+        label="Name", max_length=200, error_messages={"required": "Enter the organisation's name"}
+    )
+    code = forms.SlugField(
+        label="Code",
+        max_length=32,
+        help_text="A short code of letters, numbers, hyphens and underscores, like 'northshire'. "
+        "It cannot be changed later.",
+        error_messages={
+            "required": "Enter a code",
+            "invalid": "The code may only contain letters, numbers, hyphens and underscores",
+        },
+        widget=forms.TextInput(attrs={**NO_AUTOFILL, "class": "govuk-input--width-20"}),
+    )
+    kind = forms.ChoiceField(
+        label="Kind of organisation",
+        choices=OrganisationKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the kind of organisation"},
+    )
+    contact_team = forms.CharField(label="Protocol contact team", max_length=200, required=False)
+    contact_phone = forms.CharField(
+        label="Contact phone number",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
+    )
+    contact_email = forms.EmailField(
+        label="Contact email address",
+        required=False,
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com"
+        },
+        widget=forms.EmailInput(attrs=NO_AUTOFILL),
+    )
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["code"]
+
+    def contact(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("contact_team", "contact_phone", "contact_email")
+        }

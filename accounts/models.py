@@ -140,11 +140,22 @@ class ApiToken(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, counted to lock an account out after repeated failures."""
+    """A failed sign-in, counted to lock out an account for the address that failed, and an
+    address that fails too often whatever the accounts (see `accounts.services`).
+
+    A successful sign-in marks the failures of its own account and address `cleared` (they no
+    longer count against that pair) but never deletes them: they still count against the
+    address, and the access log keeps every failure anyway."""
 
     email = models.CharField(max_length=254, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    cleared = models.BooleanField(
+        default=False, help_text="A later sign-in from the same address succeeded"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["ip_address", "at"], name="loginfailure_address_at")]
 
     def __str__(self) -> str:
         return f"failed sign-in for {self.email} at {self.at:%Y-%m-%d %H:%M}"
@@ -167,6 +178,10 @@ class AccessEvent(models.Model):
         EXPORT = "export"
         DISCLOSE = "disclose"
         SIGN_IN = "sign_in"
+        SIGN_OUT = "sign_out"
+        LOCKOUT = "lockout"
+        PASSWORD_CHANGE = "password_change"
+        ROLE_CHANGE = "role_change"
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed"

@@ -1,18 +1,40 @@
-"""Writes for organisations, users, tokens and sign-in failures. One transaction each."""
+"""Writes for organisations, users, tokens and sign-in failures. One transaction each.
 
+Administrators manage accounts through `user_create`, `user_update` and `set_up_link_send`
+(the pages and the API both call them): they never set a password (the user sets their own
+through a one-time link sent to their email address), nobody changes their own roles,
+organisation or active state, and role changes are access events. A user's API tokens end
+when their password changes (`password_set`) or the account is deactivated.
+
+Signing in (the sign-in page and the token endpoint) goes through `sign_in_check` and
+`sign_in_complete`, which record every sign-in, failure and lockout in the access log and lock
+an account out only for the address that failed, and an address that fails too often
+whatever the accounts (docs/adr/0005-accounts-and-sign-in.md).
+"""
+
+import ipaddress
 import secrets
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from .models import ApiToken, LoginFailure, Organisation, User, validate_roles_fit
-from .roles import OrganisationKind, Role
+from config.errors import ConflictError
+
+from .audit import record_access
+from .models import AccessEvent, ApiToken, LoginFailure, Organisation, User, validate_roles_fit
+from .roles import OrganisationKind
 
 
 def parse_contact(text: str) -> dict[str, str]:
@@ -71,7 +93,10 @@ def user_create_or_update(
     password: str | None = None,
     full_name: str = "",
 ) -> tuple[User, bool]:
-    """Create or update a user; a role that does not fit the organisation's kind is refused."""
+    """Create or update a user; a role that does not fit the organisation's kind is refused.
+
+    For operators (`create_user`, the demo data and the tests), who may give a password;
+    administrators use `user_create` and `user_update`."""
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -90,13 +115,14 @@ def user_create_or_update(
     user.organisation = organisation
     if full_name:
         user.full_name = full_name
-    user.is_staff = Role.ADMINISTRATOR in roles
     if password:
         user.set_password(password)
     elif created:
         user.set_unusable_password()
     user.save()
     user.groups.set([organisation.group, *(role_group(role) for role in roles)])
+    if password and not created:
+        tokens_revoke(user=user)
     return user, created
 
 
@@ -111,19 +137,193 @@ def token_issue(*, user: User) -> tuple[str, ApiToken]:
     return key, token
 
 
-def login_is_locked(email: str) -> bool:
-    """True after LOGIN_FAILURE_LIMIT failures within LOGIN_LOCKOUT_MINUTES."""
-    since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    failures = LoginFailure.objects.filter(email=email.strip().lower(), at__gte=since).count()
-    return failures >= settings.LOGIN_FAILURE_LIMIT
+def tokens_revoke(*, user: User) -> int:
+    """End every API token of `user` (their password changed, or they were deactivated)."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
 
 
-def login_failure_record(email: str, ip_address: str | None) -> None:
-    LoginFailure.objects.create(email=email.strip().lower()[:254], ip_address=ip_address)
+# --- Administrators' account management ----------------------------------------------------
 
 
-def login_failures_clear(email: str) -> None:
-    LoginFailure.objects.filter(email=email.strip().lower()).delete()
+def _roles_text(roles) -> str:
+    return ",".join(sorted(roles)) or "(none)"
+
+
+def _valid_roles(organisation: Organisation | None, roles: list[str]) -> list[str]:
+    if not roles:
+        raise ValidationError({"roles": "Choose at least one role."})
+    try:
+        validate_roles_fit(organisation, roles)
+    except ValidationError as error:
+        raise ValidationError({"roles": error.messages}) from None
+    return sorted(set(roles))
+
+
+def set_up_link(user: User, base_url: str) -> str:
+    """The one-time link with which `user` sets their own password (Django's password-reset
+    token: it stops working once the password changes, or after PASSWORD_RESET_TIMEOUT)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password_set", kwargs={"uidb64": uid, "token": token})
+    return f"{base_url.rstrip('/')}{path}"
+
+
+@transaction.atomic
+def set_up_link_send(*, by: User, account: User, base_url: str, request=None) -> None:
+    """Email `account` a one-time link to set their own password (an administrator never sets
+    or sees it). Refused for a deactivated account; a mail server's refusal is a
+    `ConflictError` and nothing is recorded."""
+    if not account.is_active:
+        raise ConflictError("This account is deactivated: reactivate it before sending a link.")
+    days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+    body = (
+        f"An account has been set up for you on {settings.SERVICE_NAME}.\n\n"
+        f"Set your password with this link (it works once, for {days} day"
+        f"{'s' if days != 1 else ''}):\n\n{set_up_link(account, base_url)}\n\n"
+        "If you did not expect this email, tell your organisation's administrator."
+    )
+    try:
+        send_mail(f"Set your password for {settings.SERVICE_NAME}", body, None, [account.email])
+    except (OSError, smtplib.SMTPException):
+        raise ConflictError(
+            "The email could not be sent: nothing was changed. Try again later."
+        ) from None
+    record_access(
+        user=by,
+        action=AccessEvent.Action.CHANGE,
+        object_type="user",
+        object_id=account.pk,
+        request=request,
+        detail="set-up link sent",
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    by: User,
+    email: str,
+    organisation: Organisation,
+    roles: list[str],
+    full_name: str = "",
+    base_url: str,
+    request=None,
+) -> User:
+    """Create an account without a password and email its user a set-up link. An email
+    address already in use, or a role that does not fit the organisation, is refused."""
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": f"{email!r} is not a valid email address."}) from None
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": "An account with this email address already exists."})
+    roles = _valid_roles(organisation, roles)
+    account = User.objects.create_user(
+        email, password=None, organisation=organisation, full_name=full_name.strip()
+    )
+    account.groups.set([organisation.group, *(role_group(role) for role in roles)])
+    record_access(
+        user=by,
+        action=AccessEvent.Action.ROLE_CHANGE,
+        object_type="user",
+        object_id=account.pk,
+        request=request,
+        detail=f"new account: roles {_roles_text(roles)} at {organisation.code}",
+    )
+    set_up_link_send(by=by, account=account, base_url=base_url, request=request)
+    return account
+
+
+@transaction.atomic
+def user_update(
+    *,
+    by: User,
+    account: User,
+    organisation: Organisation | None = None,
+    roles: list[str] | None = None,
+    full_name: str | None = None,
+    is_active: bool | None = None,
+    request=None,
+) -> User:
+    """Change an account's organisation, roles, name or active state (what is None stays).
+
+    Nobody changes their own roles, organisation or active state (`PermissionDenied`): an
+    administrator cannot make themself an auditor or a case worker. A change of roles or
+    organisation is a `role_change` access event; deactivation ends the account's API tokens
+    (and its sessions, which Django refuses for inactive users)."""
+    account = (
+        User.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=account.pk)
+    )
+    old_roles = sorted(account.roles)
+    old_organisation = account.organisation
+    new_organisation = organisation or old_organisation
+    new_roles = sorted(set(roles)) if roles is not None else old_roles
+    access_changes = new_roles != old_roles or new_organisation != old_organisation
+    activity_changes = is_active is not None and is_active != account.is_active
+    if account.pk == by.pk and (access_changes or activity_changes):
+        raise PermissionDenied(
+            "You cannot change your own roles, organisation or access: ask another administrator."
+        )
+    if access_changes:
+        new_roles = _valid_roles(new_organisation, new_roles)
+    account.organisation = new_organisation
+    if full_name is not None:
+        account.full_name = full_name.strip()
+    if is_active is not None:
+        account.is_active = is_active
+    account.save()
+    if access_changes:
+        account.groups.set([new_organisation.group, *(role_group(role) for role in new_roles)])
+        moved = (
+            f"; organisation {old_organisation.code if old_organisation else '(none)'}"
+            f" -> {new_organisation.code}"
+            if new_organisation != old_organisation
+            else ""
+        )
+        record_access(
+            user=by,
+            action=AccessEvent.Action.ROLE_CHANGE,
+            object_type="user",
+            object_id=account.pk,
+            request=request,
+            detail=f"roles {_roles_text(old_roles)} -> {_roles_text(new_roles)}{moved}",
+        )
+    if activity_changes:
+        if not account.is_active:
+            tokens_revoke(user=account)
+        record_access(
+            user=by,
+            action=AccessEvent.Action.CHANGE,
+            object_type="user",
+            object_id=account.pk,
+            request=request,
+            detail="activated" if account.is_active else "deactivated; API tokens ended",
+        )
+    if hasattr(account, "_roles"):
+        del account._roles
+    return account
+
+
+@transaction.atomic
+def password_set(*, user: User, password: str, request=None) -> User:
+    """Set `user`'s own password (through their one-time link): every API token they hold
+    ends, and the change is an access event. Validate the password before calling."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    ended = tokens_revoke(user=user)
+    record_access(
+        user=user,
+        action=AccessEvent.Action.PASSWORD_CHANGE,
+        object_type="user",
+        object_id=user.pk,
+        request=request,
+        detail=f"password set; {ended} API token{'s' if ended != 1 else ''} ended",
+    )
+    return user
 
 
 # --- Two-factor authentication (TOTP, django-otp) ------------------------------------------
@@ -164,7 +364,7 @@ def two_factor_disable(*, user: User) -> bool:
 
 # Said the same way on the sign-in page and by the token endpoint.
 LOCKED_MESSAGE = (
-    "Too many failed attempts. This account is locked for "
+    "Too many failed attempts. Signing in to this account from here is locked for "
     f"{settings.LOGIN_LOCKOUT_MINUTES} minutes: try again later or ask your administrator."
 )
 
@@ -180,26 +380,154 @@ class SignInRefused(Exception):
         self.field = field
 
 
-def sign_in_check(*, request, email: str, password: str, otp: str | None) -> User:
-    """The user these credentials sign in, or `SignInRefused`. An account is locked after
-    LOGIN_FAILURE_LIMIT failures (a wrong password or a wrong second-factor code) within
-    LOGIN_LOCKOUT_MINUTES; a success clears its failures."""
+def client_address(request) -> str | None:
+    """The caller's address, as the API's throttles see it: the connection's own, or with
+    NUM_PROXIES proxies in front the address the nearest of them saw (a header the caller
+    wrote itself is never believed). None when there is no request or no valid address."""
+    if request is None:
+        return None
+    from rest_framework.settings import api_settings
+
+    remote = request.META.get("REMOTE_ADDR")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    proxies = api_settings.NUM_PROXIES or 0
+    address = remote
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        address = hops[-min(proxies, len(hops))]
+    try:
+        return str(ipaddress.ip_address(address or ""))
+    except ValueError:
+        return None
+
+
+def _failure_counts(email: str, address: str | None) -> tuple[int, int]:
+    """Recent failures (within LOGIN_LOCKOUT_MINUTES) from `address`, whatever the accounts,
+    and those of `email` from `address` since its last success there."""
+    since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    recent = LoginFailure.objects.filter(at__gte=since, ip_address=address)
+    from_address = recent.count() if address is not None else 0
+    return from_address, recent.filter(email=email, cleared=False).count()
+
+
+def login_lock(email: str, address: str | None) -> str | None:
+    """Why signing in to `email` from `address` is locked, or None: `"address"` after
+    LOGIN_ADDRESS_FAILURE_LIMIT failures from the address (whatever the accounts), `"account"`
+    after LOGIN_FAILURE_LIMIT failures for this account from this address since its last
+    success there, within LOGIN_LOCKOUT_MINUTES. Failures from elsewhere never lock an
+    account for its own user's address."""
+    from_address, for_account = _failure_counts(email, address)
+    if from_address >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
+        return "address"
+    if for_account >= settings.LOGIN_FAILURE_LIMIT:
+        return "account"
+    return None
+
+
+def _sign_in_refused(*, request, email: str, address, via: str, why: str) -> None:
+    """Record a refused sign-in, in its own transaction (a refusal is never rolled back), and
+    when it is the failure that locks, the lockout."""
+    account_id = User.objects.filter(email=email).values_list("pk", flat=True).first()
+    where = f"email {email}; address {address or 'unknown'}; via {via}"
+
+    def record(action: str, detail: str) -> None:
+        record_access(
+            user=None,
+            action=action,
+            object_type="user",
+            object_id=account_id or "",
+            outcome=AccessEvent.Outcome.DENIED,
+            request=request,
+            detail=detail,
+        )
+
+    with transaction.atomic():
+        record(AccessEvent.Action.SIGN_IN, f"{why}; {where}")
+        if why == "locked":
+            return
+        LoginFailure.objects.create(email=email[:254], ip_address=address)
+        # Failures older than a day count for nothing (the access log keeps them).
+        LoginFailure.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
+        from_address, for_account = _failure_counts(email, address)
+        locked = None
+        if from_address == settings.LOGIN_ADDRESS_FAILURE_LIMIT:
+            locked = "address"
+        elif for_account == settings.LOGIN_FAILURE_LIMIT:
+            locked = "account for this address"
+        if locked:
+            minutes = settings.LOGIN_LOCKOUT_MINUTES
+            record(AccessEvent.Action.LOCKOUT, f"{locked} locked for {minutes} minutes; {where}")
+
+
+# One attempt at a time for an account from an address, so that attempts sent at the same
+# instant cannot all pass the lockout check before any of their failures is written.
+_ONE_ATTEMPT_AT_A_TIME = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
+
+
+def sign_in_check(*, request, email: str, password: str, otp: str | None, via: str) -> User:
+    """The user these credentials sign in, or `SignInRefused`. Every refusal is an access
+    event; a wrong password or second-factor code counts towards the lockout (`login_lock`).
+    `via` says where: `"page"` or `"api_token"`. Call `sign_in_complete` once signed in."""
     email = email.strip().lower()
-    address = request.META.get("REMOTE_ADDR") if request is not None else None
-    if login_is_locked(email):
-        raise SignInRefused("locked")
+    address = client_address(request)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_ONE_ATTEMPT_AT_A_TIME, [f"sign-in:{email}:{address}"])
+        user, refusal = _sign_in_attempt(
+            request=request, email=email, address=address, password=password, otp=otp, via=via
+        )
+    # Raised after the transaction commits: the refusal's events and failure are kept.
+    if refusal is not None:
+        raise refusal
+    return user
+
+
+def _sign_in_attempt(*, request, email, address, password, otp, via):
+    def refuse(why: str, code: str, field: str | None = None):
+        if why:
+            _sign_in_refused(request=request, email=email, address=address, via=via, why=why)
+        return None, SignInRefused(code, field=field)
+
+    if login_lock(email, address):
+        return refuse("locked", "locked")
     user = authenticate(request, email=email, password=password)
     if user is None:
-        login_failure_record(email, address)
-        raise SignInRefused("invalid_login")
+        return refuse("wrong email or password", "invalid_login")
     device = two_factor_device(user)
     if device is not None:
         code = (otp or "").replace(" ", "")
         if not code:
-            raise SignInRefused("otp_needed", field="otp")
+            return refuse("", "otp_needed", field="otp")
         # A device refuses codes for a growing delay after each wrong one (django-otp).
         if not device.verify_token(code):
-            login_failure_record(email, address)
-            raise SignInRefused("otp_wrong", field="otp")
-    login_failures_clear(email)
-    return user
+            return refuse("wrong security code", "otp_wrong", field="otp")
+    return user, None
+
+
+def sign_in_complete(*, user: User, request, via: str, object_id="") -> None:
+    """Record a sign-in (inside the caller's transaction, with the session or token it
+    started) and clear this account's failures from this address: they stop counting
+    against the account there, but still count against the address and stay in the log."""
+    address = client_address(request)
+    LoginFailure.objects.filter(email=user.email, ip_address=address, cleared=False).update(
+        cleared=True
+    )
+    record_access(
+        user=user,
+        action=AccessEvent.Action.SIGN_IN,
+        object_type="api_token" if via == "api_token" else "session",
+        object_id=object_id,
+        request=request,
+        detail=f"address {address or 'unknown'}; via {via}",
+    )
+
+
+def sign_out_record(*, user: User, request) -> None:
+    """Record a sign-out from the pages."""
+    record_access(
+        user=user,
+        action=AccessEvent.Action.SIGN_OUT,
+        object_type="session",
+        request=request,
+        detail=f"address {client_address(request) or 'unknown'}",
+    )

@@ -1,14 +1,38 @@
+"""Signing in and out, the one-time set-up link, and administrators' pages for managing user
+accounts and organisations.
+
+The management pages show accounts and organisations only: names, email addresses, roles,
+contact points. Nothing on them reads a victim, a case or a hold. Every change goes through
+the services an API call would use (`accounts.services`), so both say no in the same way:
+no password is ever set by an administrator (a set-up link is emailed to the user), nobody
+changes their own roles, and role changes and deactivations are access events.
+"""
+
+from uuid import UUID
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.shortcuts import redirect, render
 
+from config.errors import ConflictError
+
+from . import services
+from .api import selectors
 from .audit import record_access
-from .forms import PasswordSetForm, SignInForm
+from .forms import OrganisationForm, PasswordSetForm, SignInForm, UserForm
+from .models import Organisation, User
+from .permissions import get_or_404, listed, role_required, viewed_or_404
+from .roles import Role
+
+ADMINISTRATOR = (Role.ADMINISTRATOR,)
 
 
 class SignInView(auth_views.LoginView):
-    """Email and password; an account is locked after repeated failures (see `SignInForm`)."""
+    """Email and password; an account is locked for an address after repeated failures there
+    (see `SignInForm` and `accounts.services.sign_in_check`)."""
 
     template_name = "accounts/login.html"
     form_class = SignInForm
@@ -23,21 +47,258 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            record_access(user=form.get_user(), action="sign_in", request=self.request)
+            services.sign_in_complete(user=form.get_user(), request=self.request, via="page")
         return response
 
 
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            with transaction.atomic():
+                services.sign_out_record(user=request.user, request=request)
         response = super().post(request, *args, **kwargs)
         messages.success(request, "You have signed out.")
         return response
 
 
 class PasswordSetView(auth_views.PasswordResetConfirmView):
-    """The one-time set-up link printed by `create_user` without `--password`."""
+    """The one-time set-up link (emailed by an administrator, or printed by `create_user`
+    without `--password`)."""
 
     template_name = "accounts/password_set.html"
     form_class = PasswordSetForm
     success_url = "/accounts/login"
     post_reset_login = False
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.request = self.request
+        return form
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is set. Sign in with it now.")
+        return response
+
+
+# --- Administrators: user accounts ------------------------------------------------------------
+
+
+def _base_url(request) -> str:
+    return settings.SITE_URL or request.build_absolute_uri("/")
+
+
+def _user_initial(account: User) -> dict:
+    return {
+        "full_name": account.full_name,
+        "organisation": account.organisation.code if account.organisation else "",
+        "roles": sorted(account.roles),
+        "is_active": account.is_active,
+    }
+
+
+@role_required(*ADMINISTRATOR)
+def user_list(request):
+    """Every user account, filterable by organisation."""
+    code = request.GET.get("organisation", "")
+    organisation = Organisation.objects.filter(code=code).first() if code else None
+    accounts = selectors.user_list(
+        user=request.user, organisation=organisation.code if organisation else None
+    )
+    rows, listing = listed(
+        request,
+        accounts,
+        object_type="user",
+        detail=f"organisation={organisation.code}" if organisation else "",
+    )
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "accounts": rows,
+            "organisations": Organisation.objects.order_by("name"),
+            "organisation": organisation,
+            **listing,
+        },
+    )
+
+
+@role_required(*ADMINISTRATOR)
+def user_new(request):
+    """Create an account: its user is emailed a link to set their own password."""
+    form = UserForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                account = services.user_create(
+                    by=request.user,
+                    email=data["email"],
+                    organisation=data["organisation"],
+                    roles=data["roles"],
+                    full_name=data["full_name"],
+                    base_url=_base_url(request),
+                    request=request,
+                )
+                record_access(
+                    user=request.user,
+                    action="create",
+                    object_type="user",
+                    object_id=account.pk,
+                    request=request,
+                )
+        except (ValidationError, ConflictError) as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(
+                request,
+                f"Account created. A link to set their password was sent to {account.email}.",
+            )
+            return redirect("accounts:user_detail", user_id=account.pk)
+    return render(request, "accounts/user_form.html", {"form": form, "account": None})
+
+
+@role_required(*ADMINISTRATOR)
+def user_detail(request, user_id: UUID):
+    """Change an account's name, organisation, roles or active state; send a set-up link."""
+    account = viewed_or_404(request, selectors.user_get, object_type="user", user_id=user_id)
+    own = account.pk == request.user.pk
+    form = UserForm(
+        request.POST if request.method == "POST" else None,
+        initial=_user_initial(account),
+        editing=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                services.user_update(
+                    by=request.user,
+                    account=account,
+                    organisation=data["organisation"],
+                    roles=data["roles"],
+                    full_name=data["full_name"],
+                    is_active=data["is_active"],
+                    request=request,
+                )
+                record_access(
+                    user=request.user,
+                    action="change",
+                    object_type="user",
+                    object_id=account.pk,
+                    request=request,
+                )
+        except PermissionDenied as refusal:
+            with transaction.atomic():
+                record_access(
+                    user=request.user,
+                    action="change",
+                    object_type="user",
+                    object_id=account.pk,
+                    outcome="denied",
+                    request=request,
+                    detail=str(refusal),
+                )
+            form.add_error(None, str(refusal))
+        except (ValidationError, ConflictError) as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(request, f"The account of {account.email} is saved.")
+            return redirect("accounts:user_detail", user_id=account.pk)
+    return render(
+        request, "accounts/user_form.html", {"form": form, "account": account, "own": own}
+    )
+
+
+@role_required(*ADMINISTRATOR)
+def user_set_up_link(request, user_id: UUID):
+    """Email the account's user a new link to set their own password (POST only)."""
+    if request.method != "POST":
+        return redirect("accounts:user_detail", user_id=user_id)
+    account = get_or_404(selectors.user_get, user=request.user, user_id=user_id)
+    try:
+        services.set_up_link_send(
+            by=request.user, account=account, base_url=_base_url(request), request=request
+        )
+    except ConflictError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"A link to set their password was sent to {account.email}.")
+    return redirect("accounts:user_detail", user_id=account.pk)
+
+
+# --- Administrators: organisations ------------------------------------------------------------
+
+
+@role_required(*ADMINISTRATOR)
+def organisation_list(request):
+    """Every organisation, with its kind and contact point."""
+    rows, listing = listed(
+        request, selectors.organisation_list(user=request.user), object_type="organisation"
+    )
+    return render(request, "accounts/organisation_list.html", {"organisations": rows, **listing})
+
+
+def _organisation_save(request, form, *, code: str, created_expected: bool):
+    data = form.cleaned_data
+    with transaction.atomic():
+        if created_expected and Organisation.objects.filter(code=code).exists():
+            raise ValidationError({"code": "An organisation with this code already exists."})
+        organisation, created = services.organisation_create_or_update(
+            kind=data["kind"], code=code, name=data["name"], contact=form.contact()
+        )
+        record_access(
+            user=request.user,
+            action="create" if created else "change",
+            object_type="organisation",
+            object_id=organisation.pk,
+            request=request,
+        )
+    return organisation
+
+
+@role_required(*ADMINISTRATOR)
+def organisation_new(request):
+    form = OrganisationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = _organisation_save(
+                request, form, code=form.cleaned_data["code"], created_expected=True
+            )
+        except ValidationError as error:
+            form.apply_service_errors(error, {"contact": "contact_team"})
+        else:
+            messages.success(request, f"{organisation.name} is created.")
+            return redirect("accounts:organisation_list")
+    return render(request, "accounts/organisation_form.html", {"form": form, "organisation": None})
+
+
+@role_required(*ADMINISTRATOR)
+def organisation_detail(request, code: str):
+    organisation = get_or_404(_organisation_get, user=request.user, code=code)
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "name": organisation.name,
+            "kind": organisation.kind,
+            "contact_team": organisation.contact_team,
+            "contact_phone": organisation.contact_phone,
+            "contact_email": organisation.contact_email,
+        },
+        editing=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _organisation_save(request, form, code=organisation.code, created_expected=False)
+        except ValidationError as error:
+            form.apply_service_errors(error, {"contact": "contact_team"})
+        else:
+            messages.success(request, f"{form.cleaned_data['name']} is saved.")
+            return redirect("accounts:organisation_list")
+    return render(
+        request, "accounts/organisation_form.html", {"form": form, "organisation": organisation}
+    )
+
+
+def _organisation_get(*, user, code: str) -> Organisation:
+    return selectors.organisation_list(user=user).get(code=code)

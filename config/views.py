@@ -3,6 +3,7 @@
 import logging
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -55,7 +56,13 @@ def server_error(request):
 
 
 def admin_sign_in(request):
-    """The admin site's sign-in: the site's own sign-in page, with where to go afterwards."""
+    """The admin site's sign-in: the site's own sign-in page, with where to go afterwards.
+
+    Someone already signed in who is sent here may not use the admin site (it is for
+    operators' superuser accounts): a 403, never back to the sign-in page, which would send
+    them straight back here."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
     target = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("admin:index")

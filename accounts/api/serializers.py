@@ -1,13 +1,12 @@
 """Input and output serializers of the accounts API. Inputs validate; outputs render."""
 
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_slug
 from rest_framework import serializers
 
 from accounts.models import AccessEvent, Organisation, validate_roles_fit
 from accounts.roles import OrganisationKind, Role
-from config.api import FactDateField, StrictCharField, StrictChoiceField
+from config.api import FactDateField, StrictBooleanField, StrictCharField, StrictChoiceField
 
 # --- Tokens ----------------------------------------------------------------------------------
 
@@ -114,6 +113,12 @@ class UserFilterSerializer(serializers.Serializer):
     role = StrictChoiceField(choices=Role.choices, required=False)
 
 
+NO_PASSWORDS = (
+    "Administrators do not set passwords: the user sets their own with the one-time link "
+    "emailed to them (POST /api/v1/users/{id}/set-up-link sends a new one)."
+)
+
+
 class _UserFields(serializers.Serializer):
     organisation = serializers.SlugRelatedField(
         slug_field="code", queryset=Organisation.objects.all(), help_text="Organisation code"
@@ -122,20 +127,12 @@ class _UserFields(serializers.Serializer):
         child=StrictChoiceField(choices=Role.choices), min_length=1, max_length=len(Role.values)
     )
     full_name = StrictCharField(max_length=200, required=False, allow_blank=True)
-    password = StrictCharField(
-        max_length=128,
-        required=False,
-        write_only=True,
-        trim_whitespace=False,
-        help_text="Without one, the user sets a password through a one-time set-up link.",
-    )
-
-    def validate_password(self, value: str) -> str:
-        password_validation.validate_password(value)
-        return value
 
     def validate(self, data):
-        """Every role must fit the organisation's kind (checked again by the service)."""
+        """No password, ever; every role must fit the organisation's kind (checked again by
+        the service)."""
+        if "password" in self.initial_data:
+            raise serializers.ValidationError({"password": [NO_PASSWORDS]})
         account = self.context.get("account")
         organisation = data.get("organisation", account.organisation if account else None)
         roles = data.get("roles", sorted(account.roles) if account else [])
@@ -147,6 +144,8 @@ class _UserFields(serializers.Serializer):
 
 
 class UserCreateSerializer(_UserFields):
+    """A new account: its user is emailed a one-time link to set their own password."""
+
     email = serializers.EmailField(max_length=254)
 
     def validate_email(self, value: str) -> str:
@@ -154,10 +153,19 @@ class UserCreateSerializer(_UserFields):
 
 
 class UserUpdateSerializer(_UserFields):
+    is_active = StrictBooleanField(
+        required=False,
+        help_text="false deactivates the account (its API tokens end at once); true reactivates",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+
+
+class SetUpLinkSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 # --- The access log --------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Accounts API: tokens, organisations, users (administrators) and the access log (auditors)."""
 
+from django.conf import settings
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -7,8 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts import services
-from accounts.audit import record_access
-from accounts.models import AccessEvent, User
+from accounts.models import User
 from accounts.roles import POLICE_ROLES, Role
 from config.api import ApiView, cursor_pagination, error_responses, filters_text
 from config.throttling import RedisScopedRateThrottle
@@ -20,6 +20,7 @@ from .serializers import (
     OrganisationFilterSerializer,
     OrganisationInputSerializer,
     OrganisationSerializer,
+    SetUpLinkSerializer,
     TokenRequestSerializer,
     TokenSerializer,
     UserCreateSerializer,
@@ -53,8 +54,11 @@ class TokenView(ApiView):
         summary="Get an API token",
         description=(
             "An expiring token for `Authorization: Token <token>`. Wrong credentials are a 400 "
-            "that does not say which was wrong; repeated failures lock the account for a while, "
-            "as on the sign-in page. Accounts with two-factor authentication also give `otp`, "
+            "that does not say which was wrong; as on the sign-in page, repeated failures lock "
+            "the account for a while for the address they came from, and an address that fails "
+            "too often is locked for every account. Every sign-in and refusal is in the access "
+            "log. A token ends when its user's password changes or the account is deactivated. "
+            "Accounts with two-factor authentication also give `otp`, "
             "the code their authenticator app shows (a 400 naming `otp` when it is missing or "
             "wrong)."
         ),
@@ -71,18 +75,15 @@ class TokenView(ApiView):
                 email=credentials["email"],
                 password=credentials["password"],
                 otp=credentials.get("otp"),
+                via="api_token",
             )
         except services.SignInRefused as refusal:
             field = refusal.field or "non_field_errors"
             raise exceptions.ValidationError({field: [SIGN_IN_REFUSED[refusal.code]]}) from None
         with transaction.atomic():
             key, token = services.token_issue(user=user)
-            record_access(
-                user=user,
-                action=AccessEvent.Action.SIGN_IN,
-                object_type="api_token",
-                object_id=str(token.pk),
-                request=request,
+            services.sign_in_complete(
+                user=user, request=request._request, via="api_token", object_id=token.pk
             )
         return Response(TokenSerializer({"token": key, "expires_at": token.expires_at}).data)
 
@@ -161,30 +162,46 @@ class UserListView(ApiView):
         operation_id="users_create",
         summary="Create or update a user account (administrators)",
         description=(
-            "Idempotent on `email`: 201 when created, 200 when updated. A role that does not "
-            "fit the organisation's kind is refused."
+            "Idempotent on `email`: 201 when created, 200 when updated. A new account has no "
+            "password: its user is emailed a one-time link to set their own. A `password` is "
+            "refused (400): administrators never set one. A role that does not fit the "
+            "organisation's kind is refused; nobody changes their own roles (403)."
         ),
         request=UserCreateSerializer,
         responses={
             201: UserSerializer,
             200: OpenApiResponse(UserSerializer, description="Updated"),
-            **error_responses(400, 401, 403),
+            **error_responses(400, 401, 403, 409),
         },
         tags=["users"],
     )
     def post(self, request):
         data = self.valid(UserCreateSerializer, request.data)
         with self.audited(action="create", object_type="user") as access:
-            user, created = services.user_create_or_update(
-                email=data["email"],
-                organisation=data["organisation"],
-                roles=data["roles"],
-                password=data.get("password"),
-                full_name=data.get("full_name", ""),
-            )
-            access.object_id = str(user.pk)
+            account = User.objects.filter(email=data["email"]).first()
+            created = account is None
+            if created:
+                account = services.user_create(
+                    by=request.user,
+                    email=data["email"],
+                    organisation=data["organisation"],
+                    roles=data["roles"],
+                    full_name=data.get("full_name", ""),
+                    base_url=settings.SITE_URL or request.build_absolute_uri("/"),
+                    request=request,
+                )
+            else:
+                services.user_update(
+                    by=request.user,
+                    account=account,
+                    organisation=data["organisation"],
+                    roles=data["roles"],
+                    full_name=data.get("full_name"),
+                    request=request,
+                )
+            access.object_id = str(account.pk)
             access.detail = "created" if created else "updated"
-            body = UserSerializer(selectors.user_get(user=request.user, user_id=user.pk)).data
+            body = UserSerializer(selectors.user_get(user=request.user, user_id=account.pk)).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -205,7 +222,13 @@ class UserDetailView(ApiView):
 
     @extend_schema(
         operation_id="users_partial_update",
-        summary="Change a user's organisation, roles, name or password (administrators)",
+        summary="Change a user's organisation, roles, name or active state (administrators)",
+        description=(
+            "`is_active: false` deactivates the account: its API tokens end at once and it "
+            "can no longer sign in. A `password` is refused (400): send a set-up link instead. "
+            "Nobody changes their own roles, organisation or active state (403). Role changes "
+            "are recorded in the access log as `role_change`."
+        ),
         request=UserUpdateSerializer,
         responses={200: UserSerializer, **error_responses(400, 401, 403, 404)},
         tags=["users"],
@@ -214,15 +237,48 @@ class UserDetailView(ApiView):
         with self.audited(action="change", object_type="user", object_id=user_id, hidden=User):
             account = selectors.user_get(user=request.user, user_id=user_id)
             changes = self.valid(UserUpdateSerializer, request.data, account=account)
-            services.user_create_or_update(
-                email=account.email,
-                organisation=changes.get("organisation", account.organisation),
-                roles=changes.get("roles", sorted(account.roles)),
-                password=changes.get("password"),
-                full_name=changes.get("full_name", ""),
+            services.user_update(
+                by=request.user,
+                account=account,
+                organisation=changes.get("organisation"),
+                roles=changes.get("roles"),
+                full_name=changes.get("full_name"),
+                is_active=changes.get("is_active"),
+                request=request,
             )
             data = UserSerializer(selectors.user_get(user=request.user, user_id=user_id)).data
         return Response(data)
+
+
+class UserSetUpLinkView(ApiView):
+    roles = (Role.ADMINISTRATOR,)
+    audit_object_type = "user"
+
+    @extend_schema(
+        operation_id="users_set_up_link",
+        summary="Email a user a one-time link to set their password (administrators)",
+        description=(
+            "For a new user who lost their first link, or one who forgot their password: the "
+            "link goes to the account's own email address, never to the caller. Their current "
+            "password keeps working until the link is used. 409 for a deactivated account."
+        ),
+        request=None,
+        responses={202: SetUpLinkSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["users"],
+    )
+    def post(self, request, user_id):
+        with self.audited(action="change", object_type="user", object_id=user_id, hidden=User):
+            account = selectors.user_get(user=request.user, user_id=user_id)
+            services.set_up_link_send(
+                by=request.user,
+                account=account,
+                base_url=settings.SITE_URL or request.build_absolute_uri("/"),
+                request=request,
+            )
+        return Response(
+            {"detail": f"A set-up link was sent to {account.email}."},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class AccessEventListView(ApiView):

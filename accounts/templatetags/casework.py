@@ -5,6 +5,7 @@ from django import forms, template
 from django.template.loader import render_to_string
 
 from accounts.forms import DATE_PARTS, DateField
+from accounts.roles import Role
 from protocol.rules import values
 
 register = template.Library()
@@ -19,6 +20,8 @@ def _field_kind(field: forms.Field) -> str:
     widget = field.widget
     if isinstance(field, DateField):
         return "date"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
     if isinstance(widget, forms.RadioSelect):
         return "radios"
     if isinstance(widget, forms.CheckboxInput):
@@ -51,7 +54,8 @@ def _option(value, text, current: str) -> dict:
 
 @register.simple_tag
 def govuk_field(bound, heading: bool = False, size: str = "", hint: str = "", **options):
-    """Render a bound field as GOV.UK markup: input, textarea, select, radios, checkbox or date.
+    """Render a bound field as GOV.UK markup: input, textarea, select, radios, checkbox(es) or
+    date.
 
     `heading=True` makes the label or legend the page's `<h1>` (one question per page);
     `size` is `l`, `m` or `s` for the label or legend. Widget `attrs` give the input's width
@@ -101,6 +105,17 @@ def govuk_field(bound, heading: bool = False, size: str = "", hint: str = "", **
                 "error": bool(error) and (not field.error_parts or part in field.error_parts),
             }
             for index, part in enumerate(DATE_PARTS)
+        ]
+    elif kind == "checkboxes":
+        chosen = {str(item) for item in (value or [])}
+        context["items"] = [
+            {
+                "value": str(choice),
+                "text": text,
+                "selected": str(choice) in chosen,
+                "id": ident if index == 0 else f"{ident}_{index + 1}",
+            }
+            for index, (choice, text) in enumerate(field.choices)
         ]
     elif kind in ("radios", "select"):
         items = _options(field.choices, value)
@@ -167,6 +182,13 @@ STATUS_PLAIN = {
 
 
 @register.filter
+def role_labels(account) -> list[str]:
+    """An account's roles in words, from its prefetched groups (no query per account)."""
+    names = {group.name for group in account.groups.all()}
+    return [str(text) for value, text in Role.choices if value in names]
+
+
+@register.filter
 def label(code) -> str:
     """The human label of a code from PROTOCOL.md's enumerations."""
     if code in (None, ""):
@@ -214,6 +236,8 @@ _SECTIONS = {
     ("", "override"): "overrides",
     ("", "hold_override"): "overrides",
     ("", "home"): "home",
+    ("accounts", "user"): "users",
+    ("accounts", "organisation"): "organisations",
 }
 
 

@@ -14,7 +14,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.OperatorsAdminConfig",  # django.contrib.admin, for operators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -141,8 +141,28 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
+# Lockout (docs/adr/0005-accounts-and-sign-in.md): an account is locked for the address that
+# failed LOGIN_FAILURE_LIMIT times, and an address that failed LOGIN_ADDRESS_FAILURE_LIMIT times
+# whatever the accounts is locked for every account, each for LOGIN_LOCKOUT_MINUTES.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# How long an emailed set-up link works (it also stops working once used).
+PASSWORD_RESET_TIMEOUT = env_int("SET_UP_LINK_HOURS", 72) * 60 * 60
+
+# --- Email (set-up links) ----------------------------------------------------------------
+
+SERVICE_NAME = "Migrant Victims Protocol casework"
+# The address links in emails start with; without it, the address the administrator used.
+SITE_URL = env_str("SITE_URL", "")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@casework.invalid")
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous callers get nothing

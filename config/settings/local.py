@@ -16,3 +16,5 @@ STORAGES = {  # no manifest needed when DEBUG serves the files
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None
+# Set-up links are printed in the server's log rather than mailed.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -111,6 +111,9 @@ ENDPOINTS = {
         {"administrator": 200},
         lambda w, s, r: {"full_name": "Renamed Officer"},
     ),
+    "user set-up link": Endpoint(
+        "post", "/api/v1/users/{user}/set-up-link", {"administrator": 202}, lambda w, s, r: {}
+    ),
     "audit events": Endpoint("get", "/api/v1/audit-events", {"auditor": 200}),
     "referral": Endpoint("post", "/api/v1/referrals", _each(POLICE, 201), _referral_body),
     "cases list": Endpoint("get", "/api/v1/cases", _each((*POLICE, *ADVISER), 200)),

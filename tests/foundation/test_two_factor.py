@@ -52,7 +52,10 @@ def test_an_account_with_an_authenticator_app_gets_a_token_only_with_its_code(de
     right = ask_token(password=PASSWORD, otp=current_code(device))
     assert right.status_code == 200, right.json()
     assert ApiToken.objects.count() == 1
-    assert AccessEvent.objects.filter(action="sign_in").count() == 1
+    assert AccessEvent.objects.filter(action="sign_in", outcome="allowed").count() == 1
+    refused = AccessEvent.objects.get(action="sign_in", outcome="denied")
+    assert refused.detail.startswith("wrong security code;")
+    assert refused.object_id == str(device.user_id)
 
 
 def test_a_code_is_never_asked_before_the_password_is_right(device):

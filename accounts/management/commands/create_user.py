@@ -1,13 +1,9 @@
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Organisation
 from accounts.roles import Role
-from accounts.services import user_create_or_update
+from accounts.services import set_up_link, user_create_or_update
 
 
 class Command(BaseCommand):
@@ -39,7 +35,4 @@ class Command(BaseCommand):
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} {user.email} ({', '.join(role)})"))
         if not password:
-            uid = urlsafe_base64_encode(force_bytes(user.pk))
-            token = default_token_generator.make_token(user)
-            path = reverse("accounts:password_set", kwargs={"uidb64": uid, "token": token})
-            self.stdout.write(f"One-time set-up link: {base_url.rstrip('/')}{path}")
+            self.stdout.write(f"One-time set-up link: {set_up_link(user, base_url)}")
