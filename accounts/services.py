@@ -9,7 +9,7 @@ when their password changes (`password_set`) or the account is deactivated.
 Signing in (the sign-in page and the token endpoint) goes through `sign_in_check` and
 `sign_in_complete`, which record every sign-in, failure and lockout in the access log and lock
 an account out only for the address that failed, and an address that fails too often
-whatever the accounts (docs/adr/0005-accounts-and-sign-in.md).
+whatever the accounts (docs/adr/0006-accounts-and-sign-in.md).
 """
 
 import ipaddress

@@ -15,16 +15,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from config.errors import ConflictError
 
 from . import services
 from .api import selectors
-from .audit import record_access
 from .forms import OrganisationForm, PasswordSetForm, SignInForm, UserForm
 from .models import Organisation, User
-from .permissions import get_or_404, listed, role_required, viewed_or_404
+from .permissions import audited, listed, role_required, viewed_or_404
 from .roles import Role
 
 ADMINISTRATOR = (Role.ADMINISTRATOR,)
@@ -97,7 +97,7 @@ def _user_initial(account: User) -> dict:
     }
 
 
-@role_required(*ADMINISTRATOR)
+@role_required(*ADMINISTRATOR, object_type="user")
 def user_list(request):
     """Every user account, filterable by organisation."""
     code = request.GET.get("organisation", "")
@@ -123,14 +123,14 @@ def user_list(request):
     )
 
 
-@role_required(*ADMINISTRATOR)
+@role_required(*ADMINISTRATOR, object_type="user", actions={"POST": "create"})
 def user_new(request):
     """Create an account: its user is emailed a link to set their own password."""
     form = UserForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
+            with audited(request, action="create", object_type="user") as access:
                 account = services.user_create(
                     by=request.user,
                     email=data["email"],
@@ -140,13 +140,7 @@ def user_new(request):
                     base_url=_base_url(request),
                     request=request,
                 )
-                record_access(
-                    user=request.user,
-                    action="create",
-                    object_type="user",
-                    object_id=account.pk,
-                    request=request,
-                )
+                access.object_id = str(account.pk)
         except (ValidationError, ConflictError) as error:
             form.apply_service_errors(error)
         else:
@@ -158,10 +152,12 @@ def user_new(request):
     return render(request, "accounts/user_form.html", {"form": form, "account": None})
 
 
-@role_required(*ADMINISTRATOR)
+@role_required(*ADMINISTRATOR, object_type="user")
 def user_detail(request, user_id: UUID):
     """Change an account's name, organisation, roles or active state; send a set-up link."""
-    account = viewed_or_404(request, selectors.user_get, object_type="user", user_id=user_id)
+    account = viewed_or_404(
+        request, selectors.user_get, object_type="user", hidden=User, user_id=user_id
+    )
     own = account.pk == request.user.pk
     form = UserForm(
         request.POST if request.method == "POST" else None,
@@ -171,7 +167,7 @@ def user_detail(request, user_id: UUID):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
+            with audited(request, action="change", object_type="user", object_id=account.pk):
                 services.user_update(
                     by=request.user,
                     account=account,
@@ -181,24 +177,7 @@ def user_detail(request, user_id: UUID):
                     is_active=data["is_active"],
                     request=request,
                 )
-                record_access(
-                    user=request.user,
-                    action="change",
-                    object_type="user",
-                    object_id=account.pk,
-                    request=request,
-                )
-        except PermissionDenied as refusal:
-            with transaction.atomic():
-                record_access(
-                    user=request.user,
-                    action="change",
-                    object_type="user",
-                    object_id=account.pk,
-                    outcome="denied",
-                    request=request,
-                    detail=str(refusal),
-                )
+        except PermissionDenied as refusal:  # recorded as denied by audited
             form.add_error(None, str(refusal))
         except (ValidationError, ConflictError) as error:
             form.apply_service_errors(error)
@@ -210,12 +189,15 @@ def user_detail(request, user_id: UUID):
     )
 
 
-@role_required(*ADMINISTRATOR)
+@role_required(*ADMINISTRATOR, object_type="user")
 def user_set_up_link(request, user_id: UUID):
     """Email the account's user a new link to set their own password (POST only)."""
     if request.method != "POST":
         return redirect("accounts:user_detail", user_id=user_id)
-    account = get_or_404(selectors.user_get, user=request.user, user_id=user_id)
+    try:
+        account = selectors.user_get(user=request.user, user_id=user_id)
+    except User.DoesNotExist:
+        raise Http404 from None
     try:
         services.set_up_link_send(
             by=request.user, account=account, base_url=_base_url(request), request=request
@@ -230,7 +212,7 @@ def user_set_up_link(request, user_id: UUID):
 # --- Administrators: organisations ------------------------------------------------------------
 
 
-@role_required(*ADMINISTRATOR)
+@role_required(*ADMINISTRATOR, object_type="organisation")
 def organisation_list(request):
     """Every organisation, with its kind and contact point."""
     rows, listing = listed(
@@ -241,23 +223,18 @@ def organisation_list(request):
 
 def _organisation_save(request, form, *, code: str, created_expected: bool):
     data = form.cleaned_data
-    with transaction.atomic():
+    action = "create" if created_expected else "change"
+    with audited(request, action=action, object_type="organisation") as access:
         if created_expected and Organisation.objects.filter(code=code).exists():
             raise ValidationError({"code": "An organisation with this code already exists."})
-        organisation, created = services.organisation_create_or_update(
+        organisation, _ = services.organisation_create_or_update(
             kind=data["kind"], code=code, name=data["name"], contact=form.contact()
         )
-        record_access(
-            user=request.user,
-            action="create" if created else "change",
-            object_type="organisation",
-            object_id=organisation.pk,
-            request=request,
-        )
+        access.object_id = str(organisation.pk)
     return organisation
 
 
-@role_required(*ADMINISTRATOR)
+@role_required(*ADMINISTRATOR, object_type="organisation", actions={"POST": "create"})
 def organisation_new(request):
     form = OrganisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -273,9 +250,12 @@ def organisation_new(request):
     return render(request, "accounts/organisation_form.html", {"form": form, "organisation": None})
 
 
-@role_required(*ADMINISTRATOR)
+@role_required(*ADMINISTRATOR, object_type="organisation")
 def organisation_detail(request, code: str):
-    organisation = get_or_404(_organisation_get, user=request.user, code=code)
+    try:
+        organisation = _organisation_get(user=request.user, code=code)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
     form = OrganisationForm(
         request.POST if request.method == "POST" else None,
         initial={

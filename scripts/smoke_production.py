@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from demo import APP_ROLE, APP_ROLE_PASSWORD, as_role  # noqa: E402
 from services import services  # noqa: E402
 
 BIN = ROOT / ".venv" / "bin"
@@ -40,7 +41,7 @@ ROLE_PAGES = {
     "ie_senior": "/holds/review",
     "auditor": "/",
     "analyst": "/",
-    "administrator": "/",
+    "administrator": "/accounts/users",
 }
 ORGANISATIONS = [
     ("police_force", "smokeshire", ["police_officer", "police_supervisor"]),
@@ -67,6 +68,20 @@ def smoke_database(url: str) -> str:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def connected_roles(base_url: str) -> set[str]:
+    """Who is connected to the smoke database (other than this check itself)."""
+    import psycopg
+
+    parts = urlsplit(base_url)
+    database = parts.path.lstrip("/") + "_smoke"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = %s", [database]
+        ).fetchall()
+    return {row[0] for row in rows}
 
 
 class Browser:
@@ -155,9 +170,13 @@ def main() -> int:
         }
         python = str(BIN / "python")
 
-        def manage(*args: str) -> str:
+        def manage(*args: str, env_extra: dict | None = None) -> str:
             result = subprocess.run(
-                [python, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+                [python, "manage.py", *args],
+                cwd=ROOT,
+                env={**env, **(env_extra or {})},
+                capture_output=True,
+                text=True,
             )
             check(result.returncode == 0, f"manage.py {' '.join(args)}: {result.stderr[-2000:]}")
             return result.stdout
@@ -165,6 +184,11 @@ def main() -> int:
         print("smoke: collectstatic, migrate, accounts under config.settings.production")
         manage("collectstatic", "--noinput", "-v", "0")
         manage("migrate", "--noinput", "-v", "0")
+        # As in production: the owner migrates and makes the service's role; everything after
+        # connects as that role, which may only read and add to the access log.
+        app_url = as_role(env["DATABASE_URL"], APP_ROLE, APP_ROLE_PASSWORD)
+        manage("create_app_role", env_extra={"APP_DATABASE_URL": app_url})
+        env["DATABASE_URL"] = app_url
         password = secrets.token_urlsafe(18)
         users = {}
         for kind, code, roles in ORGANISATIONS:
@@ -218,6 +242,10 @@ def main() -> int:
             status, _, page = anonymous.request("GET", "/accounts/login")
             check_page(status, page, "the sign-in page")
             print("smoke: /healthz and the sign-in page: ok")
+            check(
+                connected_roles(base_url) == {APP_ROLE}, f"connected as {connected_roles(base_url)}"
+            )
+            print(f"smoke: gunicorn and the worker connect as {APP_ROLE} only")
             for role, path in ROLE_PAGES.items():
                 browser = Browser(port)
                 browser.sign_in(users[role], password)

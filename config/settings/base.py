@@ -141,7 +141,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
-# Lockout (docs/adr/0005-accounts-and-sign-in.md): an account is locked for the address that
+# Lockout (docs/adr/0006-accounts-and-sign-in.md): an account is locked for the address that
 # failed LOGIN_FAILURE_LIMIT times, and an address that failed LOGIN_ADDRESS_FAILURE_LIMIT times
 # whatever the accounts is locked for every account, each for LOGIN_LOCKOUT_MINUTES.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)

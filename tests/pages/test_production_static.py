@@ -106,6 +106,15 @@ def pages(referred_to_haven, review_due_hold, senior, officer, adviser):
         "home": reverse("home"),
         "accounts:login": reverse("accounts:login"),
         "accounts:password_set": reverse("accounts:password_set", args=["MQ", "bad-token"]),
+        "accounts:user_list": reverse("accounts:user_list"),
+        "accounts:user_new": reverse("accounts:user_new"),
+        "accounts:user_detail": reverse("accounts:user_detail", args=[officer.pk]),
+        "accounts:user_set_up_link": reverse("accounts:user_set_up_link", args=[officer.pk]),
+        "accounts:organisation_list": reverse("accounts:organisation_list"),
+        "accounts:organisation_new": reverse("accounts:organisation_new"),
+        "accounts:organisation_detail": reverse(
+            "accounts:organisation_detail", args=[officer.organisation.code]
+        ),
         "cases:list": reverse("cases:list"),
         "cases:referral_start": reverse("cases:referral_start"),
         "cases:referral_dependant": reverse("cases:referral_dependant"),

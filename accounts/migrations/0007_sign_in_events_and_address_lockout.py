@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_audit_chain_heads'),
+        ('accounts', '0006_audit_no_truncate'),
     ]
 
     operations = [
