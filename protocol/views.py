@@ -26,10 +26,11 @@ from . import forms
 from .models import Hold, Notification
 from .policy import current_policy
 from .rules import values
-from .selectors import hold_check, override_get, referring_force_contact, review_queue
+from .selectors import override_get, referring_force_contact, review_queue
 from .selectors import override_list as override_list_selector
 from .services import (
     end_confirm,
+    hold_check,
     override_approve,
     override_reject,
     override_request,

@@ -84,9 +84,9 @@ class HoldCheckView(ApiView):
     )
     def post(self, request):
         person = self.valid(HoldCheckInputSerializer, request.data)
-        # The selector records the check, its access event and any disclosure in one
+        # The service records the check, its access event and any disclosure in one
         # transaction with the answer.
-        answer = selectors.hold_check(user=request.user, request=request, **person)
+        answer = services.hold_check(user=request.user, request=request, **person)
         # The answer's five fields as they are (HoldCheckSerializer documents them); the
         # renderer writes the date and the UUID in ISO form, as the serializer would.
         return Response(asdict(answer))

@@ -11,7 +11,7 @@ from accounts.models import AccessEvent
 from protocol import services as hold_services
 from protocol.models import EndConfirmation, Hold, HoldCheck, Override
 from tests.factories import days_ago
-from victims.models import Application, Disclosure
+from victims.models import Application, Disclosure, Victim
 
 from .conftest import HOLD_CHECK_KEYS
 
@@ -95,9 +95,15 @@ def _person_with_hold(w, status: str) -> dict:
         return {"home_office_reference": "B1234567"}
     if status == "not_covered":
         # The engine gives this only for a person with no counted case (a witness, when
-        # witnesses are not covered): set the stored decision directly.
+        # witnesses are not covered): set the stored decision directly, as up to date with the
+        # facts (a check re-evaluates a hold that lags them, which would undo it).
         Hold.objects.filter(pk=w.other["hold"].pk).update(
-            status="not_covered", in_force=False, grounds=[], protected_until=None
+            status="not_covered",
+            in_force=False,
+            grounds=[],
+            protected_until=None,
+            evaluated_version=Victim.objects.get(pk=w.other["hold"].victim_id).facts_version,
+            next_due_on=None,
         )
         return {"home_office_reference": "C7654321"}
     raise AssertionError(status)
