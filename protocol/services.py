@@ -768,14 +768,19 @@ def _check_expiry(expires_on: date | None) -> None:
         raise ValidationError(errors)
 
 
+# What IE seniors are told when a reference names no hold they may act on: one message, the
+# same for a reference that names no hold at all and for a hold in any other status, so that a
+# request never tells a senior more about a hold than the review queue and the hold check do.
+NOT_OVERRIDABLE = "No hold in force has this reference: there is nothing to override."
+NOT_ENDABLE = "No hold due for review has this reference: only such a hold can be ended."
+
+
 @transaction.atomic
 def override_request(
     *, by, hold_reference: str, category: str, justification: str, expires_on: date | None
 ) -> Override:
-    """An IE senior asks for a public-protection override of a hold in force."""
-    hold = Hold.objects.select_for_update().filter(reference=hold_reference).first()
-    if hold is None:
-        raise ValidationError({"hold_reference": "No hold has this reference."})
+    """An IE senior asks for a public-protection override of a hold in force (409 with
+    `NOT_OVERRIDABLE` for any other reference, known or not)."""
     if category not in values.OVERRIDE_CATEGORIES:
         raise ValidationError(
             {"category": [f"Choose one of: {', '.join(values.OVERRIDE_CATEGORIES)}."]}
@@ -783,8 +788,9 @@ def override_request(
     if not justification or not justification.strip():
         raise ValidationError({"justification": ["Explain why the override is needed."]})
     _check_expiry(expires_on)
-    if not hold.in_force:
-        raise ConflictError("This hold is not in force: there is nothing to override.")
+    hold = Hold.objects.select_for_update().filter(reference=hold_reference).first()
+    if hold is None or not hold.in_force:
+        raise ConflictError(NOT_OVERRIDABLE)
     if hold.overrides.filter(status__in=("requested", "approved")).exists():
         raise ConflictError("This hold already has an override requested or approved.")
     override = Override.objects.create(
@@ -875,19 +881,18 @@ def override_revoke(*, override_id, by, note: str = "") -> Override:
 
 @transaction.atomic
 def end_confirm(*, hold_reference: str, by, reason: str) -> Hold:
-    """An IE senior confirms the end of a hold that is `review_due` (409 otherwise)."""
+    """An IE senior confirms the end of a hold that is `review_due` (409 with `NOT_ENDABLE`
+    for any other reference, known or not)."""
     if reason not in values.END_REASONS:
         raise ValidationError({"reason": [f"Choose one of: {', '.join(values.END_REASONS)}."]})
     hold = Hold.objects.select_for_update().filter(reference=hold_reference).first()
     if hold is None:
-        raise Hold.DoesNotExist
+        raise ConflictError(NOT_ENDABLE)
     # Decide on the facts as they are now, not on a stored decision that may lag them.
     hold_reevaluate(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
     hold.refresh_from_db()
     if hold.status != "review_due":
-        raise ConflictError(
-            f"This hold is {hold.status}: only a hold that is due for review can be ended."
-        )
+        raise ConflictError(NOT_ENDABLE)
     EndConfirmation.objects.create(hold=hold, confirmed_on=today(), reason=reason, confirmed_by=by)
     facts_changed(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
     hold_reevaluate(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)

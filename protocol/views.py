@@ -120,15 +120,16 @@ def review_queue_page(request):
     return render(request, "protocol/review_queue.html", {"holds": holds, **listing})
 
 
-def _ie_hold(reference: str) -> Hold:
-    """A hold an IE senior may open by its reference: in force, or with an override. Any other
-    hold is a 404, exactly like an unknown reference."""
+def _ie_hold(reference: str, *, eligible=lambda hold: True) -> Hold:
+    """A hold an IE senior may open by its reference: in force, or with an override, and
+    `eligible` for the page's step. Any other hold is a 404, exactly like an unknown reference,
+    so that a page never tells a senior more about a hold than the review queue does."""
     hold = (
         Hold.objects.filter(reference=reference.upper())
         .annotate(referring_contact=referring_force_contact())  # as the review queue has it
         .first()
     )
-    if hold is None or not (hold.in_force or hold.overrides.exists()):
+    if hold is None or not (hold.in_force or hold.overrides.exists()) or not eligible(hold):
         raise Http404
     return hold
 
@@ -158,8 +159,9 @@ def hold_detail(request, reference: str):
 
 @role_required(*IE_SENIOR)
 def hold_confirm_end(request, reference: str):
-    """Confirm the end of a hold that is due for review (the service refuses any other)."""
-    hold = _ie_hold(reference)
+    """Confirm the end of a hold that is due for review: any other reference is not found (and
+    the service refuses a hold that is no longer due, with one message whatever its status)."""
+    hold = _ie_hold(reference, eligible=lambda hold: hold.status == "review_due")
     form = forms.ConfirmEndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -183,8 +185,9 @@ def hold_confirm_end(request, reference: str):
 
 @role_required(*IE_SENIOR)
 def hold_override_request(request, reference: str):
-    """Ask for a public-protection override; another IE senior must decide it."""
-    hold = _ie_hold(reference)
+    """Ask for a public-protection override of a hold in force; another IE senior must decide
+    it. Any other reference is not found."""
+    hold = _ie_hold(reference, eligible=lambda hold: hold.in_force)
     form = forms.OverrideRequestForm(request.POST if request.method == "POST" else None)
     limit = current_policy().override_max_days
     form.fields["expires_on"].help_text = (

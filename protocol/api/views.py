@@ -123,7 +123,10 @@ class ConfirmEndView(ApiView):
     @extend_schema(
         operation_id="holds_confirm_end_create",
         summary="Confirm the end of a hold that is due for review",
-        description="409 unless the hold, evaluated on today's facts, is `review_due`.",
+        description=(
+            "409 unless the hold, evaluated on today's facts, is `review_due`: one message, the "
+            "same for a reference that names no hold and for a hold in any other status."
+        ),
         request=ConfirmEndInputSerializer,
         responses={200: HoldAnswerSerializer, **error_responses(400, 401, 403, 404, 409)},
         tags=["holds"],
@@ -166,8 +169,9 @@ class OverrideListView(ApiView):
         operation_id="overrides_create",
         summary="Request a public-protection override",
         description=(
-            "Requested by one IE senior, decided by another. 409 if the hold is not in force or "
-            "already has an override requested or approved."
+            "Requested by one IE senior, decided by another. 409 if the hold is not in force "
+            "(one message, the same for a reference that names no hold and for a hold in any "
+            "status not in force) or already has an override requested or approved."
         ),
         request=OverrideInputSerializer,
         responses={201: OverrideSerializer, **error_responses(400, 401, 403, 409)},
