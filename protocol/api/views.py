@@ -7,7 +7,7 @@ the same for a person never heard of and for one whose hold is not in force.
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -26,6 +26,7 @@ from .serializers import (
     HoldAnswerSerializer,
     HoldCheckInputSerializer,
     HoldCheckSerializer,
+    HoldCheckUnavailableSerializer,
     HoldSerializer,
     OverrideFilterSerializer,
     OverrideInputSerializer,
@@ -76,10 +77,29 @@ class HoldCheckView(ApiView):
             "and `date_of_birth` (case, accents and spacing do not matter). Dependants are "
             "covered by their victim's hold. The answer reads the same, apart from `check_id`, "
             "for a person never heard of and for one whose hold is not in force. Throttled "
-            "per user."
+            "per user. A hold whose stored decision lags its facts, or whose next due date has "
+            "come, is evaluated first, in the check's own transaction. A check that cannot be "
+            "made (database or Redis unreachable, any failure) answers 503 with "
+            '`{"in_force": null, "detail": ...}` and `Retry-After`: no answer, never "no hold".'
         ),
         request=HoldCheckInputSerializer,
-        responses={200: HoldCheckSerializer, **error_responses(400, 401, 403, 429)},
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                int,
+                location=OpenApiParameter.HEADER,
+                response=[503],
+                description="Seconds to wait before checking again.",
+            )
+        ],
+        responses={
+            200: HoldCheckSerializer,
+            **error_responses(400, 401, 403, 429),
+            503: OpenApiResponse(
+                HoldCheckUnavailableSerializer,
+                description="No check was made: take no enforcement action until one succeeds.",
+            ),
+        },
         tags=["holds"],
     )
     def post(self, request):
