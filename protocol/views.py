@@ -25,10 +25,11 @@ from . import forms
 from .models import Hold, Notification, Override
 from .policy import current_policy
 from .rules import values
-from .selectors import hold_check, override_get, referring_force_contact, review_queue
+from .selectors import override_get, referring_force_contact, review_queue
 from .selectors import override_list as override_list_selector
 from .services import (
     end_confirm,
+    hold_check,
     override_approve,
     override_reject,
     override_request,
@@ -117,10 +118,11 @@ def review_queue_page(request):
     return render(request, "protocol/review_queue.html", {"holds": holds, **listing})
 
 
-def _ie_hold(request, reference: str) -> Hold:
-    """A hold an IE senior may open by its reference: in force, or with an override. Any other
-    hold is a 404, exactly like an unknown reference. The view is recorded (as denied for a
-    hold that exists but is not IE's to see)."""
+def _ie_hold(request, reference: str, *, eligible=lambda hold: True) -> Hold:
+    """A hold an IE senior may open by its reference: in force, or with an override, and
+    `eligible` for the page's step. Any other hold is a 404, exactly like an unknown reference,
+    so that a page never tells a senior more about a hold than the review queue does. The view
+    is recorded (as denied for a hold that exists but is not IE's to see at this step)."""
     with audited(request, action="view", object_type="hold", hidden=Hold) as access:
         hold = (
             Hold.objects.filter(reference=reference.upper())
@@ -130,7 +132,7 @@ def _ie_hold(request, reference: str) -> Hold:
         if hold is None:
             raise Hold.DoesNotExist
         access.object_id = str(hold.pk)
-        if not (hold.in_force or hold.overrides.exists()):
+        if not (hold.in_force or hold.overrides.exists()) or not eligible(hold):
             raise Hold.DoesNotExist
     return hold
 
@@ -156,8 +158,9 @@ def hold_detail(request, reference: str):
 
 @role_required(*IE_SENIOR, object_type="hold")
 def hold_confirm_end(request, reference: str):
-    """Confirm the end of a hold that is due for review (the service refuses any other)."""
-    hold = _ie_hold(request, reference)
+    """Confirm the end of a hold that is due for review: any other reference is not found (and
+    the service refuses a hold that is no longer due, with one message whatever its status)."""
+    hold = _ie_hold(request, reference, eligible=lambda hold: hold.status == "review_due")
     form = forms.ConfirmEndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -183,8 +186,9 @@ def hold_confirm_end(request, reference: str):
 
 @role_required(*IE_SENIOR, object_type="override", actions={"POST": "create"})
 def hold_override_request(request, reference: str):
-    """Ask for a public-protection override; another IE senior must decide it."""
-    hold = _ie_hold(request, reference)
+    """Ask for a public-protection override of a hold in force; another IE senior must decide
+    it. Any other reference is not found."""
+    hold = _ie_hold(request, reference, eligible=lambda hold: hold.in_force)
     form = forms.OverrideRequestForm(request.POST if request.method == "POST" else None)
     limit = current_policy().override_max_days
     form.fields["expires_on"].help_text = (

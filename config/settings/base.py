@@ -36,6 +36,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above everything that may touch the database or Redis: a hold check that cannot be made
+    # answers 503 "no check was made", whichever layer failed.
+    "protocol.middleware.HoldCheckUnavailableMiddleware",
     "accounts.middleware.RequestIdMiddleware",
     "config.middleware.BodyLimitMiddleware",
     "config.middleware.NoStoreMiddleware",

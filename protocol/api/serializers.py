@@ -138,6 +138,18 @@ class HoldCheckSerializer(serializers.Serializer):
     check_id = serializers.UUIDField()
 
 
+class HoldCheckUnavailableSerializer(serializers.Serializer):
+    """A check that could not be made: no answer, and not "no hold"."""
+
+    in_force = serializers.BooleanField(
+        allow_null=True, help_text="Always null: no check was made, so there is no answer."
+    )
+    detail = serializers.CharField(
+        help_text="That no check was made, and that no enforcement action may be taken until "
+        "one succeeds."
+    )
+
+
 class ReviewQueueFilterSerializer(serializers.Serializer):
     status = CodeField(
         enum_name="ReviewQueueStatus",

@@ -7,7 +7,7 @@ the same for a person never heard of and for one whose hold is not in force.
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -26,6 +26,7 @@ from .serializers import (
     HoldAnswerSerializer,
     HoldCheckInputSerializer,
     HoldCheckSerializer,
+    HoldCheckUnavailableSerializer,
     HoldSerializer,
     OverrideFilterSerializer,
     OverrideInputSerializer,
@@ -76,17 +77,36 @@ class HoldCheckView(ApiView):
             "and `date_of_birth` (case, accents and spacing do not matter). Dependants are "
             "covered by their victim's hold. The answer reads the same, apart from `check_id`, "
             "for a person never heard of and for one whose hold is not in force. Throttled "
-            "per user."
+            "per user. A hold whose stored decision lags its facts, or whose next due date has "
+            "come, is evaluated first, in the check's own transaction. A check that cannot be "
+            "made (database or Redis unreachable, any failure) answers 503 with "
+            '`{"in_force": null, "detail": ...}` and `Retry-After`: no answer, never "no hold".'
         ),
         request=HoldCheckInputSerializer,
-        responses={200: HoldCheckSerializer, **error_responses(400, 401, 403, 429)},
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                int,
+                location=OpenApiParameter.HEADER,
+                response=[503],
+                description="Seconds to wait before checking again.",
+            )
+        ],
+        responses={
+            200: HoldCheckSerializer,
+            **error_responses(400, 401, 403, 429),
+            503: OpenApiResponse(
+                HoldCheckUnavailableSerializer,
+                description="No check was made: take no enforcement action until one succeeds.",
+            ),
+        },
         tags=["holds"],
     )
     def post(self, request):
         person = self.valid(HoldCheckInputSerializer, request.data)
-        # The selector records the check, its access event and any disclosure in one
+        # The service records the check, its access event and any disclosure in one
         # transaction with the answer.
-        answer = selectors.hold_check(user=request.user, request=request, **person)
+        answer = services.hold_check(user=request.user, request=request, **person)
         # The answer's five fields as they are (HoldCheckSerializer documents them); the
         # renderer writes the date and the UUID in ISO form, as the serializer would.
         return Response(asdict(answer))
@@ -123,7 +143,10 @@ class ConfirmEndView(ApiView):
     @extend_schema(
         operation_id="holds_confirm_end_create",
         summary="Confirm the end of a hold that is due for review",
-        description="409 unless the hold, evaluated on today's facts, is `review_due`.",
+        description=(
+            "409 unless the hold, evaluated on today's facts, is `review_due`: one message, the "
+            "same for a reference that names no hold and for a hold in any other status."
+        ),
         request=ConfirmEndInputSerializer,
         responses={200: HoldAnswerSerializer, **error_responses(400, 401, 403, 404, 409)},
         tags=["holds"],
@@ -166,8 +189,9 @@ class OverrideListView(ApiView):
         operation_id="overrides_create",
         summary="Request a public-protection override",
         description=(
-            "Requested by one IE senior, decided by another. 409 if the hold is not in force or "
-            "already has an override requested or approved."
+            "Requested by one IE senior, decided by another. 409 if the hold is not in force "
+            "(one message, the same for a reference that names no hold and for a hold in any "
+            "status not in force) or already has an override requested or approved."
         ),
         request=OverrideInputSerializer,
         responses={201: OverrideSerializer, **error_responses(400, 401, 403, 409)},

@@ -231,7 +231,6 @@ CASES = [
     (OVERRIDES, override(justification="   "), ("justification",)),
     (OVERRIDES, override(expires_on="soon"), ("expires_on",)),
     (OVERRIDES, override(hold_reference="H-" + "A" * 20), ("hold_reference",)),
-    (OVERRIDES, override(hold_reference="H-AAAAAA"), ("hold_reference",)),
     (confirm_end, {}, ("reason",)),
     (confirm_end, {"reason": "bored"}, ("reason",)),
     (approve, {"note": 123}, ("note",)),

@@ -209,13 +209,13 @@ def test_confirming_the_end_of_a_hold_due_for_review(review_due_hold, senior, cl
     assert "The end of hold" in text_of(client.get(reverse("review_queue")))
 
 
-def test_the_end_of_an_active_hold_is_refused_and_nothing_is_written(referral, senior, client_for):
+def test_the_end_of_an_active_hold_is_not_offered(referral, senior, client_for):
+    """An active hold's confirm-end page is not found, like an unknown reference's (see
+    test_ie_status_not_leaked)."""
     response = client_for(senior).post(
         reverse("hold_confirm_end", args=[referral.hold.reference]), {"reason": "left_the_uk"}
     )
-    assert error_summary(response) == [
-        "This hold is active: only a hold that is due for review can be ended."
-    ]
+    assert response.status_code == 404
     assert EndConfirmation.objects.count() == 0
 
 

@@ -244,7 +244,7 @@ def test_a_support_referral_without_consent_writes_nothing(
 def test_the_victims_record_lists_the_hold_and_every_disclosure_in_plain_words(
     referred_to_haven, officer, client_for, caseworker
 ):
-    from protocol.selectors import hold_check
+    from protocol.services import hold_check
 
     hold_check(user=caseworker, home_office_reference="B1234567")
     response = client_for(officer).get(
