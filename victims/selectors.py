@@ -76,11 +76,15 @@ def victim_detail(*, user, victim_id) -> Victim:
 
 
 def application_get(*, user, application_id) -> Application:
-    """An application of a victim referred to the adviser's organisation."""
+    """An application the adviser's organisation recorded, of a victim it may still see: an
+    application belongs to the organisation that recorded it (API.md), so another organisation
+    supporting the same person gets a 404 for it, as for anything not theirs."""
     if not user.has_role(Role.SUPPORT_ADVISER):
         raise Application.DoesNotExist
     return Application.objects.select_related("victim").get(
-        pk=application_id, victim__in=victim_list(user=user)
+        pk=application_id,
+        organisation_id=user.organisation_id,
+        victim__in=victim_list(user=user),
     )
 
 

@@ -142,6 +142,9 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# Messages ("Dependant Jane Doe removed") kept in the server-side session, never in a cookie the
+# browser keeps readable (the cookie store signs messages but does not encrypt them).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_HTTPONLY = True
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
 # Lockout (docs/adr/0006-accounts-and-sign-in.md): an account is locked for the address that

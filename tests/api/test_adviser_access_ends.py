@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import days_ago, make_referral
+from tests.factories import UserFactory, days_ago, make_referral
 from victims.models import SupportEngagement, VictimGroupObjectPermission
-from victims.services import support_referral_create
+from victims.services import application_create, support_referral_create
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +118,37 @@ def test_closing_on_the_page_says_access_has_ended_and_leaves_the_record(adviser
     assert response.redirect_chain[-1][0] == reverse("victims:list")
     assert "access to this victim's record has ended" in html.unescape(response.content.decode())
     assert _page(adviser, supported).status_code == 404
+
+
+def test_an_application_belongs_to_the_organisation_that_recorded_it(
+    api, adviser, officer, supported, other_support_org
+):
+    """Two organisations supporting one person: the other's advisers may not read or change
+    (withdraw, say) an application they did not record: a 404, on the API and the page."""
+    other_adviser = UserFactory(role="support_adviser", organisation=other_support_org)
+    support_referral_create(
+        victim=supported,
+        by=officer,
+        organisation_code=other_support_org.code,
+        consent_given_on=days_ago(1),
+    )
+    application = application_create(
+        victim=supported, by=adviser, route="asylum", status="submitted", submitted_on=days_ago(2)
+    )
+    assert api(other_adviser).get(f"/api/v1/victims/{supported.pk}").status_code == 200
+    response = api(other_adviser).patch(
+        f"/api/v1/applications/{application.pk}", {"status": "withdrawn"}, format="json"
+    )
+    assert response.status_code == 404
+    client = Client()
+    client.force_login(other_adviser)
+    page = reverse("victims:application_change", args=[application.pk])
+    assert client.get(page).status_code == 404
+    application.refresh_from_db()
+    assert application.status == "submitted"
+    own = api(adviser).patch(
+        f"/api/v1/applications/{application.pk}",
+        {"status": "refused", "decided_on": str(days_ago(0))},
+        format="json",
+    )
+    assert own.status_code == 200, own.content

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AccessEvent
 from tests.factories import make_referral
@@ -101,3 +102,24 @@ def test_the_parser_still_reads_ordinary_json(api, caseworker):
     )
     assert response.status_code == 200
     assert response.json()["in_force"] is False
+
+
+def test_flash_messages_are_kept_on_the_server_not_in_a_cookie(officer, support_org):
+    """A success message may name a person: it lives in the session, not in a readable cookie."""
+    victim = make_referral(officer).victim
+    client = Client()
+    client.force_login(officer)
+    today = timezone.localdate()
+    response = client.post(
+        reverse("victims:support_referral", args=[victim.pk]),
+        {
+            "organisation": support_org.code,
+            "consent_given_on_day": today.day,
+            "consent_given_on_month": today.month,
+            "consent_given_on_year": today.year,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "messages" not in response.cookies
+    page = client.get(response["Location"]).content.decode()
+    assert "govuk-notification-banner--success" in page
