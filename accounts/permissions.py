@@ -192,6 +192,17 @@ class BoundedPaginator(Paginator):
     def more(self) -> bool:
         return self.counted > self.count_up_to
 
+    def get_page(self, number):
+        """As Paginator's, with the first page read before anything is counted: when it is not
+        full it holds every row, so nothing else is read (a search with a few matches runs
+        once, not twice); when it is full, its rows are kept and the count is bounded."""
+        if str(number or "1").strip() not in ("", "1"):
+            return super().get_page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.counted = len(rows)
+        return self._get_page(rows[: self.count], 1, self)
+
 
 def paginate(request, queryset, *, per_page: int = 25, count_up_to: int | None = None) -> dict:
     """A page of `queryset` and the items of a GOV.UK pagination component, keeping the other

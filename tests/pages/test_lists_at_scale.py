@@ -91,7 +91,9 @@ def test_the_case_list_reads_its_page_off_the_index_of_its_whole_order(officer):
     assert "case_force_referred" in plan and "Sort Key: cases_case.referred_on" not in plan
 
 
-def test_a_list_counts_no_further_than_its_bound(officer, client_for, monkeypatch):
+def test_a_list_counts_no_further_than_its_bound(
+    officer, client_for, monkeypatch, django_assert_num_queries
+):
     for number in range(4):
         make_referral(officer, victim={"given_names": f"Person{number}", "family_name": "Test"})
     paginator = BoundedPaginator(Case.objects.order_by("pk"), 2, count_up_to=3)
@@ -99,6 +101,14 @@ def test_a_list_counts_no_further_than_its_bound(officer, client_for, monkeypatc
     assert len(paginator.page(2).object_list) == 1  # the fourth is beyond the bound
     exact = BoundedPaginator(Victim.objects.order_by("pk"), 2, count_up_to=4)
     assert (exact.count, exact.more) == (4, False)
+    # A first page that is not full holds every row: it is the count, nothing else is read.
+    few = BoundedPaginator(Case.objects.order_by("pk"), 25, count_up_to=1000)
+    with django_assert_num_queries(1):
+        page = few.get_page(None)
+        assert (len(page.object_list), few.count, few.more, page.end_index()) == (4, 4, False, 4)
+    bounded = BoundedPaginator(Case.objects.order_by("pk"), 25, count_up_to=3)
+    page = bounded.get_page("1")
+    assert (len(page.object_list), bounded.count, bounded.more) == (3, 3, True)
 
     monkeypatch.setattr("cases.views.COUNT_UP_TO", 3)
     text = text_of(client_for(officer).get(reverse("cases:list")))
