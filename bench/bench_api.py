@@ -15,7 +15,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from bench.serving import (  # noqa: E402
     free_port,
     run_wrk,
     start_gunicorn,
+    stop,
     wait_for_workers,
     why_nothing,
 )
@@ -260,8 +260,7 @@ def main() -> int:
         for failure in failures:
             print("\n" + failure)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        stop(server)
     return 1 if failures else 0
 
 

@@ -24,7 +24,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -43,6 +42,7 @@ from bench.serving import (  # noqa: E402
     free_port,
     run_wrk,
     start_gunicorn,
+    stop,
     wait_for_workers,
     why_nothing,
 )
@@ -396,8 +396,7 @@ def main() -> int:
         for failure in failures:
             print("\n" + failure)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        stop(server)
     return 1 if failures else 0
 
 

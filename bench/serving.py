@@ -7,8 +7,10 @@ Used by bench_api.py and bench_pages.py. Needs `wrk` (apt-get install wrk).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import threading
@@ -30,19 +32,46 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+_STAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[ T][\d:.,]+(?: [+-]\d{4})?\]? ")
+
+
 def log_tail(path: Path, lines: int = 25) -> str:
-    """The end of the server's log, indented, for a failure's explanation."""
+    """The end of the server's log, indented, for a failure's explanation; a run of lines that
+    differ only in their time is shown once, with how many there were."""
     try:
-        text = path.read_text(errors="replace").splitlines()[-lines:]
+        text = path.read_text(errors="replace").splitlines()
     except OSError:
         return "    (no server log)"
-    return "\n".join("    " + line for line in text) or "    (the server's log is empty)"
+    runs: list[list] = []  # [line, what it says without its time, how many]
+    for line in text:
+        said = _STAMP.sub("", line)
+        if runs and runs[-1][1] == said:
+            runs[-1][2] += 1
+        else:
+            runs.append([line, said, 1])
+    shown = [line + (f"  (and {n - 1} more like it)" if n > 1 else "") for line, _, n in runs]
+    return "\n".join("    " + line for line in shown[-lines:]) or "    (the server's log is empty)"
+
+
+_EXCEPTION = re.compile(r"^\s*([\w.]+(?:Error|Exception|Configured|Failure)\b.*)$", re.M)
+
+
+def log_excerpt(path: Path) -> str:
+    """The first exception the server's log names (its cause, often scrolled out of the end
+    when every worker failed alike), then the end of the log."""
+    try:
+        found = _EXCEPTION.search(path.read_text(errors="replace"))
+    except OSError:
+        found = None
+    first = f"  first exception in the server's log: {found[1]}\n" if found else ""
+    return f"{first}  server log:\n{log_tail(path)}"
 
 
 def start_gunicorn(
     *, env: dict, port: int, workers: int, log: Path, access_log: Path | None = None
 ) -> subprocess.Popen:
-    """gunicorn serving bench.wsgi on loopback, its own log (warnings and errors) in `log`; with
+    """gunicorn serving bench.wsgi on loopback, its log and the application's (warnings and
+    errors) in `log`, not on the terminal; with
     `access_log`, one line per request: its status, its time in the server in microseconds
     (%(D)s) and its path."""
     command = [
@@ -55,15 +84,29 @@ def start_gunicorn(
         "--log-level",
         "warning",
         "--error-logfile",
-        str(log),
+        "-",  # with the application's own log (Django's warnings and errors), into `log`
         # A loaded machine can take long to answer a whole burst: no worker is killed mid-run.
         "--timeout",
         "120",
     ]
     if access_log is not None:
         command += ["--access-logfile", str(access_log), "--access-logformat", "%(s)s %(D)s %(U)s"]
-    log.write_text("")
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    with log.open("w") as output:  # the server keeps its own copy of the file open
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop gunicorn and its workers (the server may have stopped on its own already)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=20)
 
 
 def wait_for_workers(
@@ -98,12 +141,12 @@ def wait_for_workers(
         if server.poll() is not None:
             raise BenchError(
                 f"the server stopped (exit code {server.returncode}) before its workers "
-                f"answered; answers seen: {statuses or 'none'}\n  server log:\n{log_tail(log)}"
+                f"answered; answers seen: {statuses or 'none'}\n{log_excerpt(log)}"
             )
         if time.monotonic() > deadline:
             raise BenchError(
                 f"only {len(seen)} of {workers} gunicorn workers answered in {timeout:.0f} s; "
-                f"answers seen: {statuses or 'none'}\n  server log:\n{log_tail(log)}"
+                f"answers seen: {statuses or 'none'}\n{log_excerpt(log)}"
             )
         burst = [threading.Thread(target=ask) for _ in range(workers * 2)]
         for thread in burst:
@@ -257,7 +300,7 @@ def why_nothing(name: str, url: str, script: Path, figures: dict, connections: i
         lines.append(
             "  wrk said:\n" + "\n".join("    " + x for x in figures["wrk_output"].splitlines())
         )
-    lines.append("  server log:\n" + log_tail(log))
+    lines.append(log_excerpt(log))
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from bench.serving import (
     cpu_per_request,
     fmt,
     free_port,
+    log_tail,
     parse_wrk,
     wait_for_workers,
 )
@@ -88,15 +89,39 @@ def test_output_wrk_did_not_print_gives_no_figures_rather_than_an_exception():
     assert completed_nothing(figures)
 
 
+def test_the_logs_repeated_lines_are_shown_once_with_their_number(tmp_path):
+    log = tmp_path / "server.log"
+    log.write_text(
+        "2026-12-04 22:50:56,857 WARNING django.request Too Many Requests: /api/v1/hold-checks\n"
+        "2026-12-04 22:50:56,859 WARNING django.request Too Many Requests: /api/v1/hold-checks\n"
+        "2026-12-04 22:50:57,001 WARNING django.request Too Many Requests: /api/v1/hold-checks\n"
+        "[2026-12-04 22:49:32 +0000] [13239] [ERROR] Reason: Worker failed to boot.\n"
+    )
+    assert log_tail(log).splitlines() == [
+        "    2026-12-04 22:50:56,857 WARNING django.request Too Many Requests: "
+        "/api/v1/hold-checks  (and 2 more like it)",
+        "    [2026-12-04 22:49:32 +0000] [13239] [ERROR] Reason: Worker failed to boot.",
+    ]
+    assert log_tail(tmp_path / "missing.log") == "    (no server log)"
+
+
 def test_a_server_that_stops_is_explained_with_its_log(tmp_path):
     log = tmp_path / "server.log"
-    log.write_text("[ERROR] Worker failed to boot.\n")
+    log.write_text(
+        "Traceback (most recent call last):\n"
+        "django.core.exceptions.ImproperlyConfigured: DJANGO_SECRET_KEY must be set\n"
+        "[ERROR] Worker failed to boot.\n"
+    )
     server = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
     server.wait()
     with pytest.raises(BenchError) as raised:
         wait_for_workers("http://127.0.0.1:9", 4, server, log, timeout=5)
     message = str(raised.value)
     assert "exit code 3" in message and "Worker failed to boot." in message
+    assert (
+        "first exception in the server's log: "
+        "django.core.exceptions.ImproperlyConfigured: DJANGO_SECRET_KEY must be set"
+    ) in message
 
 
 def test_workers_that_never_answer_time_out_with_what_was_seen(tmp_path):
