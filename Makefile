@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make demo` and `make test` (see README.md).
-.PHONY: setup demo test smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api
+.PHONY: setup demo test smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages
 
 PY := .venv/bin/python
 
@@ -36,3 +36,6 @@ bench-latency: setup
 
 bench-api: setup
 	$(PY) scripts/with_services.py $(PY) bench/bench_api.py
+
+bench-pages: setup
+	$(PY) scripts/with_services.py $(PY) bench/bench_pages.py

@@ -13,7 +13,7 @@ same event as the same write made through the API.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cached_property, wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -166,10 +166,53 @@ def viewed_or_404(request, selector: Callable, *, object_type: str, hidden, **kw
     return found
 
 
-def paginate(request, queryset, *, per_page: int = 25) -> dict:
+# How far a list page counts its rows (`BoundedPaginator`): 40 pages of 25.
+COUNT_UP_TO = 1000
+
+
+class BoundedPaginator(Paginator):
+    """A paginator that counts no further than `count_up_to` rows: at national scale an exact
+    count of a force's cases reads every one of them (and checks each one's grant), where a
+    page needs 25. Beyond the bound, `more` is true, `count` is the bound, and only the first
+    `count_up_to` rows have pages: a search or a filter finds the others."""
+
+    def __init__(self, object_list, per_page, *, count_up_to: int):
+        super().__init__(object_list, per_page)
+        self.count_up_to = count_up_to
+
+    @cached_property
+    def counted(self) -> int:
+        return self.object_list.order_by()[: self.count_up_to + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.count_up_to)
+
+    @property
+    def more(self) -> bool:
+        return self.counted > self.count_up_to
+
+    def get_page(self, number):
+        """As Paginator's, with the first page read before anything is counted: when it is not
+        full it holds every row, so nothing else is read (a search with a few matches runs
+        once, not twice); when it is full, its rows are kept and the count is bounded."""
+        if str(number or "1").strip() not in ("", "1"):
+            return super().get_page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.counted = len(rows)
+        return self._get_page(rows[: self.count], 1, self)
+
+
+def paginate(request, queryset, *, per_page: int = 25, count_up_to: int | None = None) -> dict:
     """A page of `queryset` and the items of a GOV.UK pagination component, keeping the other
-    query parameters (search and filters) in every link."""
-    paginator = Paginator(queryset, per_page)
+    query parameters (search and filters) in every link. With `count_up_to`, rows are counted
+    no further than that (`BoundedPaginator`)."""
+    paginator = (
+        BoundedPaginator(queryset, per_page, count_up_to=count_up_to)
+        if count_up_to
+        else Paginator(queryset, per_page)
+    )
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -196,11 +239,13 @@ def paginate(request, queryset, *, per_page: int = 25) -> dict:
     }
 
 
-def listed(request, queryset, *, object_type: str, detail: str = "") -> tuple[list, dict]:
+def listed(
+    request, queryset, *, object_type: str, detail: str = "", count_up_to: int | None = None
+) -> tuple[list, dict]:
     """A page of `queryset` (as `paginate`) read and recorded as a list in the access log, in
     one transaction: the page's objects, and the pagination items for the template."""
     with audited(request, action="list", object_type=object_type) as access:
-        listing = paginate(request, queryset)
+        listing = paginate(request, queryset, count_up_to=count_up_to)
         rows = list(listing["page"])
         access.detail = detail or f"page {listing['page'].number}"
     return rows, listing

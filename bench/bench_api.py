@@ -13,18 +13,27 @@ Needs `wrk` (apt-get install wrk).
 
 import json
 import os
-import re
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.serving import (  # noqa: E402
+    BenchError,
+    completed_nothing,
+    fmt,
+    free_port,
+    run_wrk,
+    start_gunicorn,
+    stop,
+    wait_for_workers,
+    why_nothing,
+)
+
 VICTIMS = int(os.environ.get("BENCH_VICTIMS", "1000000"))
 DURATION = os.environ.get("BENCH_DURATION", "20s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
@@ -127,12 +136,6 @@ def prepare_data() -> dict:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def lua_scripts(data: dict, work: Path) -> dict[str, Path]:
     ids = ",".join(f'"{pk}"' for pk in data["case_ids"])
     scripts = {
@@ -171,59 +174,6 @@ end
     return paths
 
 
-def cpu_seconds() -> dict[tuple[str, int], float]:
-    """CPU time used so far by each of the server's processes, gunicorn's ("app") and
-    PostgreSQL's ("db"), from Linux's /proc, so an endpoint's cost can be split between the
-    application and the database."""
-    used = {}
-    ticks = os.sysconf("SC_CLK_TCK")
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        kind = "app" if b"gunicorn" in command else "db" if command.startswith(b"postgres") else ""
-        if kind:
-            used[kind, int(pid)] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-    return used
-
-
-def cpu_per_request(before: dict, after: dict, requests: float) -> dict[str, float]:
-    """Milliseconds of CPU per request by kind, over the processes alive before and after."""
-    spent = {"app": 0.0, "db": 0.0}
-    for (kind, pid), seconds in after.items():
-        if (kind, pid) in before:
-            spent[kind] += seconds - before[kind, pid]
-    return {f"{kind}_cpu_ms": seconds / requests * 1000 for kind, seconds in spent.items()}
-
-
-def run_wrk(url: str, script: Path, duration: str) -> dict:
-    before, started = cpu_seconds(), time.perf_counter()
-    output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "--latency", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-    def ms(label):
-        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-        value, unit = float(match[1]), match[2]
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
-    after, requests = cpu_seconds(), rps * (time.perf_counter() - started)
-    return {
-        "rps": rps,
-        "p50_ms": ms("50"),
-        "p99_ms": ms("99"),
-        "non_2xx": int(non2xx[1]) if non2xx else 0,
-        **cpu_per_request(before, after, requests),
-    }
-
-
 def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install wrk")
@@ -248,31 +198,17 @@ def main() -> int:
         # the database processes' CPU can be read before and after each endpoint's run.
         "DB_CONN_MAX_AGE": "3600",
     }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "bench.wsgi:application",
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
     work = RESULTS
     work.mkdir(parents=True, exist_ok=True)
+    log = work / "bench_api_server.log"
+    server = start_gunicorn(env=env, port=port, workers=WORKERS, log=log)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        try:
+            wait_for_workers(base, WORKERS, server, log)
+        except BenchError as error:
+            print(f"Cannot measure: {error}")
+            return 1
         scripts = lua_scripts(data, work)
         targets = {
             "bare": base + "/bench/bare",
@@ -281,7 +217,7 @@ def main() -> int:
             "hold_check": base + "/api/v1/hold-checks",
             "case_read": base + "/api/v1/cases",
         }
-        results = {}
+        results, failures = {}, []
         # The baseline is measured before and after, so drift on a shared machine shows.
         for label, name in (
             ("bare", "bare"),
@@ -291,8 +227,14 @@ def main() -> int:
             ("case_read", "case_read"),
             ("bare_again", "bare"),
         ):
-            run_wrk(targets[name], scripts[name], "3s")  # warm up
-            results[label] = run_wrk(targets[name], scripts[name], DURATION)
+            run_wrk(targets[name], scripts[name], "3s", CONNECTIONS)  # warm up
+            results[label] = run_wrk(targets[name], scripts[name], DURATION, CONNECTIONS)
+            if completed_nothing(results[label]):
+                failures.append(
+                    why_nothing(
+                        label, targets[name], scripts[name], results[label], CONNECTIONS, log
+                    )
+                )
         bare = {"rps": (results["bare"]["rps"] + results["bare_again"]["rps"]) / 2}
         print(
             f"\nAPI benchmark: {VICTIMS:,} victims, {CONNECTIONS} connections, "
@@ -301,21 +243,25 @@ def main() -> int:
         header = ("endpoint", "req/s", "p50 ms", "p99 ms", "vs bare", "non-2xx", "app", "db")
         print("{:<12} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}".format(*header))
         for name, figures in results.items():
-            ratio = figures["rps"] / bare["rps"]
+            ratio = figures["rps"] / bare["rps"] if bare["rps"] > 0 else None
             print(
-                f"{name:<12} {figures['rps']:>9.0f} {figures['p50_ms']:>8.2f} "
-                f"{figures['p99_ms']:>8.2f} {ratio:>7.0%} {figures['non_2xx']:>8} "
-                f"{figures['app_cpu_ms']:>8.3f} {figures['db_cpu_ms']:>8.3f}"
+                f"{name:<12} {figures['rps']:>9.0f} {fmt(figures['p50_ms'], '.2f', 8)} "
+                f"{fmt(figures['p99_ms'], '.2f', 8)} {fmt(ratio, '.0%', 8)} "
+                f"{figures['non_2xx']:>8} {fmt(figures['app_cpu_ms'], '.3f', 8)} "
+                f"{fmt(figures['db_cpu_ms'], '.3f', 8)}"
             )
         print(
             "app, db: CPU milliseconds per request used by gunicorn's and PostgreSQL's processes "
             "(wrk, on the same cores, is not counted)."
         )
+        for figures in results.values():
+            figures.pop("wrk_output")
         (work / "bench_api.json").write_text(json.dumps(results, indent=2))
+        for failure in failures:
+            print("\n" + failure)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-    return 0
+        stop(server)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
+import os
+import time
+
 from django.db import connection, transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -33,7 +36,19 @@ def one_write(request):
     return JsonResponse({"ok": True})
 
 
+def worker(request):
+    """This worker's process id, after holding it `hold_ms` (at most 1 s), so a burst of
+    concurrent requests reaches every worker: the benchmarks measure only once all answer."""
+    try:
+        hold = min(max(int(request.GET.get("hold_ms", "0")), 0), 1000)
+    except ValueError:
+        hold = 0
+    time.sleep(hold / 1000)
+    return HttpResponse(str(os.getpid()), content_type="text/plain")
+
+
 urlpatterns = [
+    path("bench/worker", worker),
     path("bench/bare", bare),
     path("bench/one-read", one_read),
     path("bench/one-write", one_write),

@@ -3,9 +3,11 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from guardian.models import GroupObjectPermissionBase
 
 from accounts.models import Organisation
@@ -52,9 +54,16 @@ class Case(models.Model):
     class Meta:
         ordering = ["-referred_on", "-created_at"]
         indexes = [
-            models.Index(fields=["force", "-referred_on"], name="case_force_recent"),
+            # The list's whole order, so a page is read straight off the index.
+            models.Index(
+                fields=["force", "-referred_on", "-created_at"], name="case_force_referred"
+            ),
             models.Index(fields=["force", "-created_at"], name="case_force_created"),
             models.Index(fields=["force", "investigation_status"], name="case_force_status"),
+            # Searching the list for part of a crime reference (`icontains`) without a scan.
+            GinIndex(
+                OpClass(Upper("crime_reference"), name="gin_trgm_ops"), name="case_crime_ref_trgm"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -3,7 +3,8 @@
 from django.db.models import Prefetch, QuerySet
 
 from accounts.roles import POLICE_ROLES, Role
-from victims.selectors import granted_to_organisation, victim_list
+from victims.models import Victim
+from victims.selectors import granted_to_organisation, victim_list, victims_matching
 
 from .models import Case, CaseGroupObjectPermission, CaseStatusChange
 
@@ -32,16 +33,39 @@ def case_get(*, user, case_id) -> Case:
     return case_list(user=user).select_related("victim", "force", "victim__hold").get(pk=case_id)
 
 
+def cases_matching(text: str) -> QuerySet[Case]:
+    """The ids of every case whose reference is `text`, whose crime reference contains it (any
+    case), or whose victim's reference or name matches it (`victims_matching`): a subquery for
+    a scoped list. Each part is read through its own index (the unique references, the
+    trigram indexes on crime references and on victims' names) and the parts are united, so
+    a search never scans a force's cases, whatever their number."""
+    text = text.strip()
+    by_reference = Case.objects.filter(reference=text.upper())  # stored in capitals
+    by_crime_reference = Case.objects.filter(crime_reference__icontains=text)
+    by_victim = Case.objects.filter(
+        victim__in=victims_matching(Victim.objects.all(), text).values("pk")
+    )
+    return (
+        by_reference.order_by()
+        .values("pk")
+        .union(by_crime_reference.order_by().values("pk"), by_victim.order_by().values("pk"))
+    )
+
+
 def case_search(
     *,
     user,
+    text: str | None = None,
     status: str | None = None,
     prosecution_status: str | None = None,
     hold_status: str | None = None,
 ) -> QuerySet[Case]:
-    """The caller's cases (as `case_list`), filtered by investigation status, prosecution
-    status or the victim's hold status, with what a list shows joined in (no N+1)."""
+    """The caller's cases (as `case_list`), those matching a search `text` (`cases_matching`),
+    filtered by investigation status, prosecution status or the victim's hold status, with
+    what a list shows joined in (no N+1)."""
     cases = case_list(user=user)
+    if text and text.strip():
+        cases = cases.filter(pk__in=cases_matching(text))
     if status:
         cases = cases.filter(investigation_status=status)
     if prosecution_status:

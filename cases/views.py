@@ -13,19 +13,24 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.forms import GovukForm, date_or_none
-from accounts.permissions import POLICE, audited, listed, role_required, viewed_or_404
+from accounts.permissions import (
+    COUNT_UP_TO,
+    POLICE,
+    audited,
+    listed,
+    role_required,
+    viewed_or_404,
+)
 from config.errors import ConflictError
 from protocol.rules import values
 from protocol.selectors import hold_for_victim
 from victims.models import Victim
-from victims.normalise import name_key
 from victims.selectors import victim_get
 
 from . import forms
@@ -509,21 +514,6 @@ def referral_done(request, case_id: UUID):
 # --- The force's cases ------------------------------------------------------------------------
 
 
-def _search(queryset, text: str):
-    text = text.strip()
-    key = name_key(text)
-    condition = (
-        Q(reference__iexact=text)
-        | Q(crime_reference__icontains=text)
-        | Q(victim__reference__iexact=text)
-    )
-    if key:
-        condition |= Q(victim__family_name_key__contains=key) | Q(
-            victim__given_names_key__contains=key
-        )
-    return queryset.filter(condition)
-
-
 @role_required(*POLICE, object_type="case", actions={"GET": "list"})
 def case_list_page(request):
     """The force's cases, with search and filters (status, crime type, hold status)."""
@@ -531,16 +521,18 @@ def case_list_page(request):
     filters = form.cleaned_data if form.is_valid() else {}
     cases = case_search(
         user=request.user,
+        text=filters.get("q"),
         status=filters.get("investigation_status"),
         prosecution_status=filters.get("prosecution_status"),
         hold_status=filters.get("hold_status"),
     )
-    if filters.get("q"):
-        cases = _search(cases, filters["q"])
     if filters.get("crime_type"):
         cases = cases.filter(crime_type=filters["crime_type"])
     rows, listing = listed(
-        request, cases.order_by("-referred_on", "-created_at"), object_type="case"
+        request,
+        cases.order_by("-referred_on", "-created_at"),
+        object_type="case",
+        count_up_to=COUNT_UP_TO,  # a force has hundreds of thousands of cases
     )
     filtered = any(filters.get(name) for name in form.fields)
     return render(

@@ -4,8 +4,10 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from guardian.models import GroupObjectPermissionBase
 
 from accounts.models import Organisation
@@ -18,6 +20,12 @@ from .references import new_victim_reference
 def choices(codes: tuple[str, ...], labels: dict[str, str]) -> list[tuple[str, str]]:
     """Django choices from an enumeration defined once in `protocol.rules.values`."""
     return [(code, labels.get(code, code.replace("_", " ").capitalize())) for code in codes]
+
+
+def full_name_key() -> Concat:
+    """Given names then family name, normalised (`jose maria o brien`): what a search by name
+    matches part of, through the trigram index `victim_name_trgm`."""
+    return Concat("given_names_key", Value(" "), "family_name_key", output_field=models.CharField())
 
 
 class Victim(models.Model):
@@ -55,6 +63,8 @@ class Victim(models.Model):
                 name="victim_horef_key",
                 condition=~Q(home_office_reference_key=""),
             ),
+            # A search by any part of a name (pg_trgm): no scan of every victim.
+            GinIndex(OpClass(full_name_key(), name="gin_trgm_ops"), name="victim_name_trgm"),
         ]
         constraints = [
             models.CheckConstraint(

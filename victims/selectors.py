@@ -1,7 +1,7 @@
 """Reads of victims, scoped to the caller: what a caller may not see does not exist for them."""
 
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.roles import POLICE_ROLES, Role
 
@@ -11,7 +11,9 @@ from .models import (
     SupportEngagement,
     Victim,
     VictimGroupObjectPermission,
+    full_name_key,
 )
+from .normalise import name_key
 
 VICTIM_ROLES = (*POLICE_ROLES, Role.SUPPORT_ADVISER)
 
@@ -42,6 +44,20 @@ def victim_list(*, user) -> QuerySet[Victim]:
     return granted_to_organisation(
         Victim.objects.all(), VictimGroupObjectPermission, user=user, codename="view_victim"
     )
+
+
+def victims_matching(victims: QuerySet[Victim], text: str) -> QuerySet[Victim]:
+    """Those of `victims` whose reference is `text` (any case), or whose name contains it, with
+    accents, case and spacing ignored: part of the given names or the family name, or the full
+    name (given names, then family name). Read through the reference's unique index and the
+    trigram index on the normalised full name (`victim_name_trgm`), never a scan of every
+    victim. The name is matched as `full_name_key()` exactly, so the index serves it."""
+    text = text.strip()
+    condition = Q(reference=text.upper())  # references are stored in capitals
+    key = name_key(text)
+    if key:
+        condition |= Q(search_name__contains=key)
+    return victims.alias(search_name=full_name_key()).filter(condition)
 
 
 def victim_get(*, user, victim_id) -> Victim:

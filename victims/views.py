@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.permissions import (
     ADVISER,
+    COUNT_UP_TO,
     POLICE,
     POLICE_OR_ADVISER,
     audited,
@@ -33,11 +34,16 @@ from accounts.roles import Role
 from config.errors import ConflictError
 from protocol.policy import current_policy
 from protocol.selectors import hold_for_victim
-from victims.normalise import name_key
 
 from . import forms
 from .models import Application, SupportEngagement, Victim
-from .selectors import application_get, disclosure_list, victim_get, victim_list
+from .selectors import (
+    application_get,
+    disclosure_list,
+    victim_get,
+    victim_list,
+    victims_matching,
+)
 from .selectors import victim_detail as victim_detail_selector
 from .services import (
     application_create,
@@ -92,12 +98,7 @@ def victim_list_page(request):
     filters = form.cleaned_data if form.is_valid() else {}
     victims = victim_list(user=request.user).select_related("hold")
     if filters.get("q"):
-        text = filters["q"].strip()
-        key = name_key(text)
-        condition = Q(reference__iexact=text)
-        if key:
-            condition |= Q(family_name_key__contains=key) | Q(given_names_key__contains=key)
-        victims = victims.filter(condition)
+        victims = victims_matching(victims, filters["q"])
     if filters.get("hold_status"):
         victims = victims.filter(hold__status=filters["hold_status"])
     overdue = Q(hold__flags__contains=["support_contact_overdue"])
@@ -112,7 +113,7 @@ def victim_list_page(request):
     victims = victims.prefetch_related(
         Prefetch("applications", queryset=_open_challenges_query(today), to_attr="open_challenges"),
     ).order_by("family_name_key", "given_names_key", "pk")
-    page, listing = listed(request, victims, object_type="victim")
+    page, listing = listed(request, victims, object_type="victim", count_up_to=COUNT_UP_TO)
     rows = [{"victim": victim, "needs": needs_doing(victim, today)} for victim in page]
     filtered = any(filters.get(name) for name in form.fields)
     return render(

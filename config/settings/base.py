@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # pg_trgm indexes (OpClass) and the trigram extension
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
