@@ -14,7 +14,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 
-from accounts.permissions import IE, IE_SENIOR, audited, listed, role_required, viewed_or_404
+from accounts.permissions import (
+    IE,
+    IE_SENIOR,
+    BoundedPaginator,
+    audited,
+    listed,
+    role_required,
+    viewed_or_404,
+)
 from accounts.roles import POLICE_ROLES, Role
 from cases.selectors import case_list
 from config.errors import ConflictError
@@ -41,6 +49,15 @@ LIST = {"GET": "list"}
 # --- Home -----------------------------------------------------------------------------------------
 
 
+HOME_COUNT_UP_TO = 1000
+
+
+def _bounded_count(queryset) -> BoundedPaginator:
+    """A count that stops at 1,000 (`.count`, and `.more` beyond it): an exact count of a
+    national force's cases would read every one of them for a sentence on the home page."""
+    return BoundedPaginator(queryset, 1, count_up_to=HOME_COUNT_UP_TO)
+
+
 @login_required
 def home(request):
     """Each role's own work."""
@@ -54,14 +71,16 @@ def home(request):
                     "-referred_on", "-created_at"
                 )[:5]
             )
-        context["case_count"] = cases.count()
-        context["review_due_count"] = cases.filter(victim__hold__status="review_due").count()
+        context["case_count"] = _bounded_count(cases)
+        context["review_due_count"] = _bounded_count(
+            cases.filter(victim__hold__status="review_due")
+        )
     if user.has_role(Role.SUPPORT_ADVISER):
         victims = victim_list(user=user)
-        context["victim_count"] = victims.count()
-        context["overdue_count"] = victims.filter(
-            hold__flags__contains=["support_contact_overdue"]
-        ).count()
+        context["victim_count"] = _bounded_count(victims)
+        context["overdue_count"] = _bounded_count(
+            victims.filter(hold__flags__contains=["support_contact_overdue"])
+        )
     if user.has_role(Role.IE_SENIOR):
         context["review_count"] = review_queue().count()
         context["decision_count"] = (

@@ -115,3 +115,16 @@ def test_a_list_counts_no_further_than_its_bound(
     assert "Showing 1 to 3 of more than 3 cases. Search or use the filters" in text
     monkeypatch.setattr("cases.views.COUNT_UP_TO", 4)
     assert "Showing 1 to 4 of 4 cases" in text_of(client_for(officer).get(reverse("cases:list")))
+
+
+def test_the_home_page_counts_no_further_than_its_bound(officer, client_for, monkeypatch):
+    """Home says "more than N cases" past the bound instead of counting every case."""
+    from protocol import views as protocol_views
+
+    for _ in range(3):
+        make_referral(officer)
+    page = client_for(officer).get(reverse("home")).content.decode()
+    assert "Your force has 3 cases" in page
+    monkeypatch.setattr(protocol_views, "HOME_COUNT_UP_TO", 2)
+    page = client_for(officer).get(reverse("home")).content.decode()
+    assert "Your force has more than 2 cases" in page
