@@ -30,11 +30,11 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from config.errors import ConflictError
+from core.errors import ConflictError
+from core.roles import OrganisationKind
 
 from .audit import record_access
 from .models import AccessEvent, ApiToken, LoginFailure, Organisation, User, validate_roles_fit
-from .roles import OrganisationKind
 
 
 def parse_contact(text: str) -> dict[str, str]:

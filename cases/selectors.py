@@ -2,8 +2,9 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from accounts.roles import POLICE_ROLES, Role
-from victims.selectors import granted_to_organisation, victim_list
+from core.permissions import granted_to_organisation
+from core.roles import POLICE_ROLES, Role
+from victims.selectors import victim_list
 
 from .models import Case, CaseGroupObjectPermission, CaseStatusChange
 

@@ -17,11 +17,11 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
+from core.validation import check_not_before, check_not_future, raise_if, require
 from protocol import services as hold_services
 from protocol.models import Hold
 from victims.models import DataSharingNotice, Dependant, Victim
 from victims.selectors import victim_get
-from victims.validation import check_not_before, check_not_future, raise_if, require
 
 from .models import Case, CaseStatusChange
 

@@ -3,7 +3,7 @@ case list, and the case page with its hold and a status change form.
 
 Views are thin: a form validates, then one service call. Reads go through the scoped
 selectors, so another force's case is a 404. Every read and write is recorded in the access log
-in the same transaction, with the event the API records for it (`accounts.permissions.audited`).
+in the same transaction, with the event the API records for it (`core.permissions.audited`).
 """
 
 import datetime as dt
@@ -19,13 +19,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.forms import GovukForm, date_or_none
-from accounts.permissions import POLICE, audited, listed, role_required, viewed_or_404
-from config.errors import ConflictError
+from core.errors import ConflictError
+from core.forms import GovukForm, date_or_none, language_name
+from core.normalise import name_key
+from core.permissions import POLICE, audited, listed, role_required, viewed_or_404
 from protocol.rules import values
 from protocol.selectors import hold_for_victim
 from victims.models import Victim
-from victims.normalise import name_key
 from victims.selectors import victim_get
 
 from . import forms
@@ -415,7 +415,7 @@ def _check_rows(draft: dict) -> list[dict]:
                     ),
                     row(
                         "Preferred language",
-                        forms.language_name(victim["preferred_language"]),
+                        language_name(victim["preferred_language"]),
                         "victim-language",
                         "preferred language",
                     ),
@@ -492,7 +492,7 @@ def _check_rows(draft: dict) -> list[dict]:
             "title": "Data-sharing notice",
             "rows": [
                 row("Version", notice["version"], "notice", "notice version"),
-                row("Language", forms.language_name(notice["language"]), "notice", "language"),
+                row("Language", language_name(notice["language"]), "notice", "language"),
                 row("Date given", when(notice["given_on"]), "notice", "date the notice was given"),
             ],
         }

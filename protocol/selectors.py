@@ -5,7 +5,7 @@ import re
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
-from accounts.roles import Role
+from core.roles import Role
 from victims.models import Victim
 
 from .models import Hold, Override

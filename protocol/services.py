@@ -26,9 +26,9 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.audit import record_access
-from config.errors import ConflictError
+from core.errors import ConflictError
+from core.normalise import home_office_reference_key, name_key
 from victims.models import Victim
-from victims.normalise import home_office_reference_key, name_key
 
 from .models import EndConfirmation, Hold, HoldDecision, Notification, Override
 from .policy import current_policy

@@ -9,8 +9,8 @@ from celery.signals import task_postrun, task_prerun, worker_ready
 from django.conf import settings
 from django.db import close_old_connections, connections, reset_queries
 
-from config.health import worker_heartbeat_key
-from config.redis_client import redis_client
+from core.health import worker_heartbeat_key
+from core.redis_client import redis_client
 
 from . import services
 from .models import Hold

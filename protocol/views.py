@@ -4,7 +4,7 @@ confirming the end of a hold, and public-protection overrides.
 IE pages show hold references, dates, statuses and the referring force's contact point only:
 never a name, an address, contact details or anything about the crime. Every read, write and
 refusal is recorded in the access log with the event the API records for it
-(`accounts.permissions.audited`).
+(`core.permissions.audited`).
 """
 
 from uuid import UUID
@@ -14,11 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 
-from accounts.permissions import IE, IE_SENIOR, audited, listed, role_required, viewed_or_404
-from accounts.roles import POLICE_ROLES, Role
 from cases.selectors import case_list
-from config.errors import ConflictError
-from config.throttling import take_for_user
+from core.errors import ConflictError
+from core.permissions import IE, IE_SENIOR, audited, listed, role_required, viewed_or_404
+from core.roles import POLICE_ROLES, Role
+from core.throttling import take_for_user
 from victims.selectors import victim_list
 
 from . import forms

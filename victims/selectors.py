@@ -1,9 +1,9 @@
 """Reads of victims, scoped to the caller: what a caller may not see does not exist for them."""
 
-from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch, QuerySet
 
-from accounts.roles import POLICE_ROLES, Role
+from core.permissions import granted_to_organisation
+from core.roles import POLICE_ROLES, Role
 
 from .models import (
     Application,
@@ -14,24 +14,6 @@ from .models import (
 )
 
 VICTIM_ROLES = (*POLICE_ROLES, Role.SUPPORT_ADVISER)
-
-
-def granted_to_organisation(queryset: QuerySet, grants_model, *, user, codename: str) -> QuerySet:
-    """Rows of `queryset` granted to the user's organisation's group (django-guardian grants on
-    a direct foreign-key table). Global permissions are never accepted, and grants go only to
-    organisation groups, so the one group to look at is the organisation's. An EXISTS over the
-    grants' unique index keeps this cheap at millions of rows."""
-    organisation = user.organisation
-    if organisation is None:
-        return queryset.none()
-    grants = grants_model.objects.filter(
-        content_object=OuterRef("pk"),
-        group_id=organisation.group_id,
-        # A scalar subquery, not a join: the planner then estimates the grants well and walks
-        # the caller's index in order instead of hashing every grant of the organisation.
-        permission_id=Subquery(Permission.objects.filter(codename=codename).values("pk")[:1]),
-    )
-    return queryset.filter(Exists(grants))
 
 
 def victim_list(*, user) -> QuerySet[Victim]:

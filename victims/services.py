@@ -13,8 +13,9 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import Organisation, User
-from accounts.roles import OrganisationKind
-from config.errors import ConflictError
+from core.errors import ConflictError
+from core.roles import OrganisationKind
+from core.validation import check_not_before, check_not_future, raise_if, require
 from protocol import services as hold_services
 from protocol.rules import values
 
@@ -27,7 +28,6 @@ from .models import (
     SupportUpdate,
     Victim,
 )
-from .validation import check_not_before, check_not_future, raise_if, require
 
 REFERRAL_CATEGORIES = [
     "identity",

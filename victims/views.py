@@ -3,7 +3,7 @@ applications), police referral to a support organisation, and the victim's print
 
 Reads go through `victims.selectors` (a victim not referred to the adviser's organisation, or
 not on the officer's force's cases, is a 404). Every read, write and refusal is recorded in the
-access log with the event the API records for it (`accounts.permissions.audited`). Support
+access log with the event the API records for it (`core.permissions.audited`). Support
 advisers never see the crime narrative: their pages read cases without it.
 """
 
@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.permissions import (
+from core.errors import ConflictError
+from core.normalise import name_key
+from core.permissions import (
     ADVISER,
     POLICE,
     POLICE_OR_ADVISER,
@@ -29,11 +31,9 @@ from accounts.permissions import (
     role_required,
     viewed_or_404,
 )
-from accounts.roles import Role
-from config.errors import ConflictError
+from core.roles import Role
 from protocol.policy import current_policy
 from protocol.selectors import hold_for_victim
-from victims.normalise import name_key
 
 from . import forms
 from .models import Application, SupportEngagement, Victim

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from cases.services import STATUS_FIELDS
-from config.api import FactDateField, StrictCharField, StrictChoiceField, StrictIntegerField
+from core.api import FactDateField, StrictCharField, StrictChoiceField, StrictIntegerField
 from protocol.api.serializers import HoldAnswerSerializer, HoldSummarySerializer
 from protocol.rules import values
 from victims.api.serializers import (

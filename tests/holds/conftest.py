@@ -9,11 +9,11 @@ from django.core.cache import cache
 
 from cases.models import Case
 from cases.services import Referral, case_status_change
+from core.normalise import name_key
 from protocol import services
 from protocol.models import Hold, HoldDecision
 from tests.factories import case_data, days_ago, make_referral
 from victims.models import Victim
-from victims.normalise import name_key
 
 HOLD_FIELDS = [field.name for field in Hold._meta.concrete_fields]
 

@@ -4,7 +4,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import (
+from core.api import (
     CodeField,
     FactDateField,
     StrictBooleanField,

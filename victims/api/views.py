@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from accounts.permissions import ADVISER, POLICE
-from config.api import ApiView, cursor_pagination, error_responses
+from core.api import ApiView, cursor_pagination, error_responses
+from core.permissions import ADVISER, POLICE
 from victims import selectors, services
 from victims.models import Application, Victim
 
