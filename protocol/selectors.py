@@ -5,6 +5,8 @@ import re
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
+from cases.models import Case
+from cases.selectors import case_list
 from core.roles import Role
 from victims.models import Victim
 
@@ -14,8 +16,6 @@ from .models import Hold, Override
 def referring_force_contact() -> Subquery:
     """The contact point of the force that referred the victim most recently, as
     `{"organisation", "team", "phone", "email"}`: one subquery, not one query per hold."""
-    from cases.models import Case
-
     latest = (
         Case.objects.filter(victim_id=OuterRef("victim_id"))
         .order_by("-referred_on", "-created_at")
@@ -79,8 +79,6 @@ def hold_for_victim(victim: Victim, *, user=None) -> Hold:
     """
     hold = Hold.objects.prefetch_related("decisions").get(victim=victim)
     if user is not None:
-        from cases.selectors import case_list  # cases depends on protocol, not the reverse
-
         visible = set(
             case_list(user=user).filter(victim=victim).values_list("reference", flat=True)
         )

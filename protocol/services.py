@@ -26,8 +26,10 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.audit import record_access
+from accounts.models import Organisation
 from core.errors import ConflictError
 from core.normalise import home_office_reference_key, name_key
+from victims import services as victims_services
 from victims.models import Victim
 
 from .models import EndConfirmation, Hold, HoldDecision, Notification, Override
@@ -232,7 +234,7 @@ def hold_create(*, victim: Victim, on: date | None = None) -> Hold:
         )
         hold.save(force_insert=True)
         transaction.on_commit(
-            lambda: enqueue_reevaluation(victim.pk, Trigger.REFERRAL), robust=True
+            lambda: victims_services.enqueue_reevaluation(victim.pk, Trigger.REFERRAL), robust=True
         )
         return hold
     hold = Hold(
@@ -544,32 +546,6 @@ def hold_verify(hold, snapshot: Snapshot, on: date) -> Decision | None:
     return decision if _fresh_key(decision) != _stored_key(hold) else None
 
 
-def facts_changed(*, victim_id: UUID, trigger: str) -> None:
-    """Record that a fact the rules read has changed: bump `facts_version` now, and ask a
-    worker to re-evaluate once the change has committed. Call inside the change's transaction.
-
-    If the broker is unreachable the message is lost, but the bumped version is not: the sweep
-    finds the hold lagging and re-evaluates it.
-    """
-    Victim.objects.filter(pk=victim_id).update(facts_version=F("facts_version") + 1)
-    transaction.on_commit(lambda: enqueue_reevaluation(victim_id, trigger), robust=True)
-
-
-def enqueue_reevaluation(victim_id: UUID, trigger: str) -> None:
-    """Send the re-evaluation task. Never raises: a message that cannot be sent is repaired by
-    the sweep, which finds the hold lagging its facts."""
-    from .tasks import reevaluate_hold
-
-    try:
-        reevaluate_hold.delay(str(victim_id), str(trigger))
-    except Exception:
-        logger.warning(
-            "Could not enqueue re-evaluation of victim %s; the sweep will pick it up",
-            victim_id,
-            exc_info=True,
-        )
-
-
 # --- Hold checks -----------------------------------------------------------------------------
 
 
@@ -740,8 +716,6 @@ def hold_check(
 
 def _interested_organisations(hold: Hold):
     """The referring forces and the support organisations engaged with the victim."""
-    from accounts.models import Organisation
-
     return Organisation.objects.filter(
         Q(cases__victim_id=hold.victim_id) | Q(support_engagements__victim_id=hold.victim_id)
     ).distinct()
@@ -828,7 +802,7 @@ def override_approve(*, override_id, by, note: str = "") -> Override:
     override.approved_on = today()
     override.decision_note = note
     override.save()
-    facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
+    victims_services.facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
     hold_reevaluate(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
     notify(
         hold=override.hold,
@@ -868,7 +842,7 @@ def override_revoke(*, override_id, by, note: str = "") -> Override:
     override.revoked_at = timezone.now()
     override.revocation_note = note
     override.save()
-    facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
+    victims_services.facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
     hold_reevaluate(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
     notify(
         hold=override.hold,
@@ -894,7 +868,7 @@ def end_confirm(*, hold_reference: str, by, reason: str) -> Hold:
     if hold.status != "review_due":
         raise ConflictError(NOT_ENDABLE)
     EndConfirmation.objects.create(hold=hold, confirmed_on=today(), reason=reason, confirmed_by=by)
-    facts_changed(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
+    victims_services.facts_changed(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
     hold_reevaluate(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
     hold.refresh_from_db()
     notify(

@@ -31,12 +31,11 @@ def victim_get(*, user, victim_id) -> Victim:
     return victim_list(user=user).get(pk=victim_id)
 
 
-def victim_detail(*, user, victim_id) -> Victim:
+def victim_detail(*, user, victim_id, visible_cases: QuerySet) -> Victim:
     """One victim the caller may see, with what the victim page shows loaded in a fixed number
     of queries: the hold, dependants, support engagements, applications, and only the cases
-    the caller may see (another force's case stays invisible)."""
-    from cases.selectors import case_list  # cases.selectors imports this module
-
+    the caller may see (another force's case stays invisible): `visible_cases` is the caller's
+    `cases.selectors.case_list`, passed in because cases sit above victims."""
     return (
         victim_list(user=user)
         .select_related("hold")
@@ -49,7 +48,7 @@ def victim_detail(*, user, victim_id) -> Victim:
             Prefetch("applications", queryset=Application.objects.select_related("organisation")),
             Prefetch(
                 "cases",
-                queryset=case_list(user=user).select_related("force").order_by("-referred_on"),
+                queryset=visible_cases.select_related("force").order_by("-referred_on"),
                 to_attr="visible_cases",
             ),
         )

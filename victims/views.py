@@ -8,6 +8,7 @@ advisers never see the crime narrative: their pages read cases without it.
 """
 
 import datetime as dt
+from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.selectors import case_list
 from core.errors import ConflictError
 from core.normalise import name_key
 from core.permissions import (
@@ -182,7 +184,11 @@ def victim_detail(request, victim_id: UUID):
                 )
                 return redirect("victims:detail", victim_id=victim.pk)
     victim = viewed_or_404(
-        request, victim_detail_selector, object_type="victim", hidden=Victim, victim_id=victim_id
+        request,
+        partial(victim_detail_selector, visible_cases=case_list(user=user)),
+        object_type="victim",
+        hidden=Victim,
+        victim_id=victim_id,
     )
     engagement = _engagement(victim, user.organisation) if is_adviser else None
     if engagement is None:

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
+from config.celery import app
 from protocol import services
 from protocol.models import Hold
 from protocol.rules import evaluate as real_evaluate
@@ -285,10 +286,10 @@ def test_a_message_that_cannot_be_sent_does_not_fail_the_change(
 ):
     from kombu.exceptions import OperationalError
 
-    def unreachable(*args):
+    def unreachable(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
-    monkeypatch.setattr(reevaluate_hold, "delay", unreachable)
+    monkeypatch.setattr(app, "send_task", unreachable)
     with django_capture_on_commit_callbacks(execute=True):
         change = charge(officer, referral.case)
     assert change.pk is not None
