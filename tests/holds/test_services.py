@@ -10,6 +10,7 @@ from config.celery import app
 from protocol import services
 from protocol.models import Hold
 from protocol.rules import evaluate as real_evaluate
+from protocol.services import evaluation
 from protocol.snapshot import snapshot_for
 from protocol.tasks import reevaluate_hold
 from tests.factories import days_ago, make_referral
@@ -33,7 +34,7 @@ def _failing_evaluation(monkeypatch, *, only_victims=None):
             raise ValueError("the engine broke")
         return real_evaluate(facts, on, policy)
 
-    monkeypatch.setattr(services, "evaluate", evaluate)
+    monkeypatch.setattr(evaluation, "evaluate", evaluate)
     return calls
 
 
@@ -73,7 +74,7 @@ def test_a_referral_whose_evaluation_fails_still_gets_a_hold_in_force(
     assert enqueued == [(str(referral.victim.pk), "referral")]
     assert decisions(referral.victim) == []  # history holds only what the rules decided
 
-    monkeypatch.setattr(services, "evaluate", real_evaluate)
+    monkeypatch.setattr(evaluation, "evaluate", real_evaluate)
     assert services.hold_reevaluate(victim_id=referral.victim.pk) is True
     hold.refresh_from_db()
     assert hold.grounds == ["investigation_ongoing"]
@@ -192,7 +193,7 @@ def test_the_task_retries_a_failing_evaluation_and_never_lifts_the_hold(
     assert len(calls) == 1 + reevaluate_hold.max_retries
     assert hold_row(referral.victim) == before
 
-    monkeypatch.setattr(services, "evaluate", real_evaluate)
+    monkeypatch.setattr(evaluation, "evaluate", real_evaluate)
     result = reevaluate_hold.apply(args=[str(referral.victim.pk), "case_status"])
     assert result.state == "SUCCESS"
     assert result.result is True
@@ -227,7 +228,7 @@ def test_a_batch_that_fails_as_a_whole_is_tried_hold_by_hold(officer, monkeypatc
     referrals = [old_referral(officer) for _ in range(3)]
     for item in referrals:
         no_further_action(officer, item.case)
-    real_snapshot = services.snapshot_from_row
+    real_snapshot = evaluation.snapshot_from_row
     broken_victim = referrals[0].victim.pk
 
     def snapshot_from_row(victim_id, columns):
@@ -235,7 +236,7 @@ def test_a_batch_that_fails_as_a_whole_is_tried_hold_by_hold(officer, monkeypatc
             raise ValueError("a fact the database cannot hand over")
         return real_snapshot(victim_id, columns)
 
-    monkeypatch.setattr(services, "snapshot_from_row", snapshot_from_row)
+    monkeypatch.setattr(evaluation, "snapshot_from_row", snapshot_from_row)
     before = hold_row(referrals[0].victim)
     result = services.holds_reevaluate_batch(
         hold_ids=[item.hold.pk for item in referrals], trigger="command"
