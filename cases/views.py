@@ -265,28 +265,8 @@ def case_detail(request, case_id: UUID):
     recorded as the API records it; the page shown again after a refused change is a view."""
     if request.method == "POST":
         form = forms.CaseStatusForm(request.POST)
-        if form.is_valid():
-            changes = form.changes()
-            try:
-                with audited(
-                    request, action="change", object_type="case", object_id=case_id, hidden=Case
-                ) as access:
-                    case = case_get(user=request.user, case_id=case_id)
-                    if not can_change_case(user=request.user, case=case):
-                        raise Case.DoesNotExist
-                    case_status_change(
-                        case=case, by=request.user, changes=changes, note=form.cleaned_data["note"]
-                    )
-                    access.detail = "status: " + ", ".join(sorted(changes))
-            except (ValidationError, ConflictError) as error:
-                form.apply_service_errors(error)
-            else:
-                messages.success(
-                    request,
-                    "Status change recorded. The hold is re-evaluated automatically in a few "
-                    "seconds: reload this page to see it.",
-                )
-                return redirect("cases:detail", case_id=case.pk)
+        if form.is_valid() and (done := _status_change(request, case_id, form)):
+            return done
     case = viewed_or_404(
         request, case_detail_selector, object_type="case", hidden=Case, case_id=case_id
     )
@@ -302,3 +282,29 @@ def case_detail(request, case_id: UUID):
             }
         )
     return render(request, "cases/detail.html", _case_context(case, form, request.user))
+
+
+def _status_change(request, case_id: UUID, form):
+    """Record the change, as the API records it: where to go next, or None with the service's
+    refusal put on the form."""
+    changes = form.changes()
+    try:
+        with audited(
+            request, action="change", object_type="case", object_id=case_id, hidden=Case
+        ) as access:
+            case = case_get(user=request.user, case_id=case_id)
+            if not can_change_case(user=request.user, case=case):
+                raise Case.DoesNotExist
+            case_status_change(
+                case=case, by=request.user, changes=changes, note=form.cleaned_data["note"]
+            )
+            access.detail = "status: " + ", ".join(sorted(changes))
+    except (ValidationError, ConflictError) as error:
+        form.apply_service_errors(error)
+        return None
+    messages.success(
+        request,
+        "Status change recorded. The hold is re-evaluated automatically in a few "
+        "seconds: reload this page to see it.",
+    )
+    return redirect("cases:detail", case_id=case.pk)
