@@ -22,10 +22,17 @@ from core.throttling import take_for_user
 from victims.selectors import victim_list
 
 from . import forms
-from .models import Hold, Notification, Override
+from .models import Hold, Override
 from .policy import current_policy
 from .rules import values
-from .selectors import override_get, referring_force_contact, review_queue
+from .selectors import (
+    hold_by_reference,
+    hold_overrides,
+    notification_list,
+    override_get,
+    override_queue,
+    review_queue,
+)
 from .selectors import override_list as override_list_selector
 from .services import (
     end_confirm,
@@ -68,9 +75,7 @@ def home(request):
             override_list_selector(user=user, status="requested").exclude(requested_by=user).count()
         )
     if user.has_role(*POLICE_ROLES, Role.SUPPORT_ADVISER) and user.organisation:
-        context["notifications"] = list(
-            Notification.objects.filter(organisation=user.organisation).select_related("hold")[:5]
-        )
+        context["notifications"] = notification_list(organisation=user.organisation)
     return render(request, "protocol/home.html", context)
 
 
@@ -124,11 +129,7 @@ def _ie_hold(request, reference: str, *, eligible=lambda hold: True) -> Hold:
     so that a page never tells a senior more about a hold than the review queue does. The view
     is recorded (as denied for a hold that exists but is not IE's to see at this step)."""
     with audited(request, action="view", object_type="hold", hidden=Hold) as access:
-        hold = (
-            Hold.objects.filter(reference=reference.upper())
-            .annotate(referring_contact=referring_force_contact())  # as the review queue has it
-            .first()
-        )
+        hold = hold_by_reference(reference=reference)
         if hold is None:
             raise Hold.DoesNotExist
         access.object_id = str(hold.pk)
@@ -140,7 +141,7 @@ def _ie_hold(request, reference: str, *, eligible=lambda hold: True) -> Hold:
 @role_required(*IE_SENIOR, object_type="hold")
 def hold_detail(request, reference: str):
     hold = _ie_hold(request, reference)
-    overrides = list(hold.overrides.select_related("requested_by", "decided_by", "revoked_by"))
+    overrides = hold_overrides(hold)
     live = [override for override in overrides if override.status in ("requested", "approved")]
     return render(
         request,
@@ -221,12 +222,7 @@ def hold_override_request(request, reference: str):
 @role_required(*IE_SENIOR, object_type="override", actions=LIST)
 def override_list(request):
     """Overrides waiting for a decision, and approved overrides that may be revoked."""
-    live = (
-        override_list_selector(user=request.user)
-        .filter(status__in=("requested", "approved"))
-        .order_by("status", "requested_at")
-    )
-    overrides, listing = listed(request, live, object_type="override")
+    overrides, listing = listed(request, override_queue(user=request.user), object_type="override")
     return render(request, "protocol/override_list.html", {"overrides": overrides, **listing})
 
 
