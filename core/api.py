@@ -343,6 +343,18 @@ class CodeFieldExtension(OpenApiSerializerFieldExtension):
         return {"type": "string", "enum": list(self.target.choices)}
 
 
+# --- Shared shapes ---------------------------------------------------------------------------
+
+# The longest note a change may carry (a support update, a case's status change).
+NOTE_MAX = 5000
+
+
+# An organisation as other records name it (no docstring: it would enter the OpenAPI schema).
+class OrganisationRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
 # --- Documentation helpers ---------------------------------------------------------------------
 
 

@@ -8,8 +8,8 @@ from uuid import UUID, uuid4
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.audit import record_access
 from core.normalise import home_office_reference_key, name_key
+from core.permissions import record_access
 
 from . import evaluation
 from .evaluation import Trigger
