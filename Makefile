@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make demo` and `make test` (see README.md).
-.PHONY: setup demo test smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages
+.PHONY: setup demo test test-fast smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages
 
 PY := .venv/bin/python
 
@@ -13,6 +13,10 @@ demo: setup
 ## The whole test suite: lint, architecture contract, migrations check, then pytest
 test: setup
 	$(PY) scripts/run_tests.py
+
+## As `make test`, leaving out the tests that start worker processes or drive a browser
+test-fast: setup
+	$(PY) scripts/run_tests.py -m "not worker and not browser"
 
 ## The production settings under gunicorn: sign-in, /healthz and a page of each role (CI runs it)
 smoke: setup

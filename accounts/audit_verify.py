@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.redis_client import redis_client
+from core.redis_client import redis_client
 
 from .audit import GENESIS, _chained_fields, _digest, _sign, sign_head
 from .models import AccessEvent

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from .roles import OrganisationKind, Role, role_fits
+from core.roles import OrganisationKind, Role, role_fits
 
 
 class Organisation(models.Model):

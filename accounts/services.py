@@ -29,12 +29,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.settings import api_settings
 
-from config.errors import ConflictError
+from core.errors import ConflictError
+from core.roles import OrganisationKind
 
 from .audit import record_access
 from .models import AccessEvent, ApiToken, LoginFailure, Organisation, User, validate_roles_fit
-from .roles import OrganisationKind
 
 
 def parse_contact(text: str) -> dict[str, str]:
@@ -335,8 +337,6 @@ TWO_FACTOR_NAME = "authenticator app"
 def two_factor_device(user: User):
     """The user's confirmed authenticator-app device, or None if the account has no second
     factor."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
@@ -344,8 +344,6 @@ def two_factor_device(user: User):
 def two_factor_enable(*, user: User):
     """Give the account a new authenticator-app secret (replacing any earlier one). Its
     `config_url` (an otpauth:// address) is what the user's app takes, once."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     TOTPDevice.objects.filter(user=user).delete()
     return TOTPDevice.objects.create(user=user, name=TWO_FACTOR_NAME, confirmed=True)
 
@@ -353,8 +351,6 @@ def two_factor_enable(*, user: User):
 @transaction.atomic
 def two_factor_disable(*, user: User) -> bool:
     """Remove the account's second factor; True if it had one."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     deleted, _ = TOTPDevice.objects.filter(user=user).delete()
     return bool(deleted)
 
@@ -386,8 +382,6 @@ def client_address(request) -> str | None:
     wrote itself is never believed). None when there is no request or no valid address."""
     if request is None:
         return None
-    from rest_framework.settings import api_settings
-
     remote = request.META.get("REMOTE_ADDR")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     proxies = api_settings.NUM_PROXIES or 0

@@ -18,14 +18,14 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from config.errors import ConflictError
+from core.errors import ConflictError
+from core.permissions import audited, listed, role_required, viewed_or_404
+from core.roles import Role
 
 from . import services
 from .api import selectors
 from .forms import OrganisationForm, PasswordSetForm, SignInForm, UserForm
 from .models import Organisation, User
-from .permissions import audited, listed, role_required, viewed_or_404
-from .roles import Role
 
 ADMINISTRATOR = (Role.ADMINISTRATOR,)
 

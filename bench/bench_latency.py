@@ -10,7 +10,7 @@ own. Its clock starts when that transaction has committed (an on-commit callback
 before the service's own, so before the message is sent) and stops when the worker reports the
 task done, through the result backend, exactly as the baseline's clock does; the hold is then
 read to check that it shows the new `facts_version`. (To get that report, the message is sent
-with `ignore_result=False`; otherwise it is the one `protocol.services.enqueue_reevaluation`
+with `ignore_result=False`; otherwise it is the one `victims.services.enqueue_reevaluation`
 sends. Storing the result costs the worker what it costs the baseline's no-op.) The worker's own
 stamp, `hold.evaluated_at`, taken before it writes, gives a lower figure.
 
@@ -115,8 +115,8 @@ def run(
 
     from cases.services import case_status_change
     from config.celery import app
-    from protocol import services
     from protocol.tasks import ping, reevaluate_hold
+    from victims import services
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     updates_at_start, hot_at_start = hold_updates()

@@ -5,43 +5,18 @@ real dates, not in the future, formats); the services decide everything else."""
 import re
 
 from django import forms
-from django.conf.locale import LANG_INFO
 
-from accounts.forms import NO_AUTOFILL, YES_NO, DateField, GovukForm, choices_with_blank
+from core.forms import (
+    LANGUAGE_CHOICES,
+    NO_AUTOFILL,
+    YES_NO,
+    DateField,
+    GovukForm,
+    choices_with_blank,
+)
 from protocol.rules import values
 
 # --- Choices ------------------------------------------------------------------------------------
-
-# ISO 639-1 languages with English names: Django's list, less its constructed languages, plus
-# languages many migrant victims speak that Django does not translate into.
-_EXTRA_LANGUAGES = {
-    "am": "Amharic",
-    "ha": "Hausa",
-    "ku": "Kurdish",
-    "ln": "Lingala",
-    "ps": "Pashto",
-    "si": "Sinhala",
-    "so": "Somali",
-    "ti": "Tigrinya",
-    "tl": "Tagalog",
-    "tw": "Twi",
-    "yo": "Yoruba",
-    "zh": "Chinese",
-}
-LANGUAGES: dict[str, str] = {
-    **{
-        code: info["name"]
-        for code, info in LANG_INFO.items()
-        if len(code) == 2 and "name" in info and code not in ("eo", "ia", "io")
-    },
-    **_EXTRA_LANGUAGES,
-}
-LANGUAGE_CHOICES = sorted(LANGUAGES.items(), key=lambda item: item[1])
-
-
-def language_name(code: str) -> str:
-    return LANGUAGES.get(code, code)
-
 
 # Statuses a referral may start with: a case charged or closed is recorded on the case page,
 # where its dates and outcome can be given.

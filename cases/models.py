@@ -11,9 +11,10 @@ from django.db.models.functions import Upper
 from guardian.models import GroupObjectPermissionBase
 
 from accounts.models import Organisation
+from core.choices import choices
+from core.references import new_case_reference
 from protocol.rules import values
-from victims.models import Victim, choices
-from victims.references import new_case_reference
+from victims.models import Victim
 
 
 class Case(models.Model):

@@ -2,9 +2,10 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from accounts.roles import POLICE_ROLES, Role
+from core.permissions import granted_to_organisation
+from core.roles import POLICE_ROLES, Role
 from victims.models import Victim
-from victims.selectors import granted_to_organisation, victim_list, victims_matching
+from victims.selectors import victim_list, victims_matching
 
 from .models import Case, CaseGroupObjectPermission, CaseStatusChange
 

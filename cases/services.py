@@ -17,11 +17,12 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
+from core.validation import check_not_before, check_not_future, raise_if, require
 from protocol import services as hold_services
 from protocol.models import Hold
+from victims import services as victims_services
 from victims.models import DataSharingNotice, Dependant, Victim
 from victims.selectors import victim_get
-from victims.validation import check_not_before, check_not_future, raise_if, require
 
 from .models import Case, CaseStatusChange
 
@@ -137,7 +138,7 @@ def referral_create(
         hold = hold_services.hold_create(victim=victim_record)
     else:
         # A new case is a new fact: bump the version and evaluate now, in this transaction.
-        hold_services.facts_changed(victim_id=victim_record.pk, trigger="referral")
+        victims_services.facts_changed(victim_id=victim_record.pk, trigger="referral")
         # Never lose a referral over an evaluation: it runs in a savepoint of this transaction,
         # so when it fails the hold stays as it was (lagging its facts, so the worker and the
         # sweep re-evaluate it) and the referral is still saved.
@@ -242,7 +243,7 @@ def case_status_change(
     case.full_clean(exclude=["victim", "force", "officer"])
     case.save()
     change = CaseStatusChange.objects.create(case=case, by=by, changes=diff, note=note)
-    hold_services.facts_changed(victim_id=case.victim_id, trigger=hold_services.Trigger.CASE_STATUS)
+    victims_services.facts_changed(victim_id=case.victim_id, trigger="case_status")
     return change
 
 

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from accounts.forms import DATE_PARTS, NO_AUTOFILL, DateField, GovukForm
+from core.forms import DATE_PARTS, NO_AUTOFILL, DateField, GovukForm
 from protocol.rules import values
 
 

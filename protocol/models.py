@@ -7,9 +7,10 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from core.choices import choices
+from core.references import new_hold_reference
 from protocol.rules import values
-from victims.models import Victim, choices
-from victims.references import new_hold_reference
+from victims.models import Victim
 
 
 class DecisionFields(models.Model):

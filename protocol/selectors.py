@@ -5,17 +5,17 @@ import re
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
-from accounts.roles import Role
+from cases.models import Case
+from cases.selectors import case_list
+from core.roles import Role
 from victims.models import Victim
 
-from .models import Hold, Override
+from .models import Hold, Notification, Override
 
 
 def referring_force_contact() -> Subquery:
     """The contact point of the force that referred the victim most recently, as
     `{"organisation", "team", "phone", "email"}`: one subquery, not one query per hold."""
-    from cases.models import Case
-
     latest = (
         Case.objects.filter(victim_id=OuterRef("victim_id"))
         .order_by("-referred_on", "-created_at")
@@ -52,6 +52,15 @@ def override_list(*, user, status: str | None = None) -> QuerySet[Override]:
     return overrides.order_by("-requested_at")
 
 
+def override_queue(*, user) -> QuerySet[Override]:
+    """Overrides waiting for a decision, then approved ones that may be revoked (IE seniors)."""
+    return (
+        override_list(user=user)
+        .filter(status__in=("requested", "approved"))
+        .order_by("status", "requested_at")
+    )
+
+
 def override_get(*, user, override_id) -> Override:
     """One override (`Override.DoesNotExist` otherwise)."""
     return override_list(user=user).get(pk=override_id)
@@ -79,8 +88,6 @@ def hold_for_victim(victim: Victim, *, user=None) -> Hold:
     """
     hold = Hold.objects.prefetch_related("decisions").get(victim=victim)
     if user is not None:
-        from cases.selectors import case_list  # cases depends on protocol, not the reverse
-
         visible = set(
             case_list(user=user).filter(victim=victim).values_list("reference", flat=True)
         )
@@ -88,3 +95,26 @@ def hold_for_victim(victim: Victim, *, user=None) -> Hold:
         for decision in hold.decisions.all():
             decision.explanation = mask_case_references(decision.explanation, visible)
     return hold
+
+
+def hold_by_reference(*, reference: str) -> Hold | None:
+    """The hold with this reference (any case), with its referring force's contact point as
+    the review queue has it; None if there is none. The IE pages decide whether it may be
+    shown (`protocol.views._ie_hold`)."""
+    return (
+        Hold.objects.filter(reference=reference.upper())
+        .annotate(referring_contact=referring_force_contact())
+        .first()
+    )
+
+
+def hold_overrides(hold: Hold) -> list[Override]:
+    """A hold's overrides, with the seniors who requested, decided and revoked them."""
+    return list(hold.overrides.select_related("requested_by", "decided_by", "revoked_by"))
+
+
+def notification_list(*, organisation, limit: int = 5) -> list[Notification]:
+    """The organisation's latest notifications about its holds."""
+    return list(
+        Notification.objects.filter(organisation=organisation).select_related("hold")[:limit]
+    )

@@ -40,8 +40,8 @@ class Snapshot:
 
 
 # Every fact the rules read about the victim aliased `victim`, as the columns of a SELECT: the
-# version, then each kind of fact aggregated in a stable order. `protocol.services` selects them
-# in the statement that locks the holds; `snapshots_for` on their own.
+# version, then each kind of fact aggregated in a stable order. `protocol.services.evaluation`
+# selects them in the statement that locks the holds; `snapshots_for` on their own.
 FACTS_COLUMNS = """
     victim.facts_version,
     (SELECT coalesce(json_agg(json_build_array(

@@ -9,11 +9,11 @@ from celery.signals import task_postrun, task_prerun, worker_ready
 from django.conf import settings
 from django.db import close_old_connections, connections, reset_queries
 
-from config.health import worker_heartbeat_key
-from config.redis_client import redis_client
+from core.health import worker_heartbeat_key
+from core.redis_client import redis_client
 
-from . import services
 from .models import Hold
+from .services import evaluation, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
     max_retries=8,
     acks_late=True,
 )
-def reevaluate_hold(victim_id: str, trigger: str = services.Trigger.SWEEP) -> bool:
+def reevaluate_hold(victim_id: str, trigger: str = evaluation.Trigger.SWEEP) -> bool:
     """Re-evaluate one victim's hold (after a fact change has committed).
 
     A failure is retried with backoff; when the retries run out, the hold still lags its facts,
@@ -37,10 +37,10 @@ def reevaluate_hold(victim_id: str, trigger: str = services.Trigger.SWEEP) -> bo
     except (TypeError, ValueError):
         logger.error("Not a victim id: %r; nothing to re-evaluate", victim_id)
         return False
-    if trigger not in services.Trigger.values:
-        trigger = services.Trigger.SWEEP
+    if trigger not in evaluation.Trigger.values:
+        trigger = evaluation.Trigger.SWEEP
     try:
-        return services.hold_reevaluate(victim_id=victim_uuid, trigger=trigger)
+        return evaluation.hold_reevaluate(victim_id=victim_uuid, trigger=trigger)
     except Hold.DoesNotExist:
         logger.warning("No hold for victim %s: nothing to re-evaluate", victim_id)
         return False
@@ -59,12 +59,12 @@ def sweep_holds() -> dict[str, int]:
     cannot starve the others. Locked holds are skipped: whoever holds the lock is evaluating
     them already, and the next sweep looks again."""
     batch = settings.HOLD_SWEEP_BATCH
-    on = services.today()
+    on = evaluation.today()
     totals = {"evaluated": 0, "changed": 0, "failed": 0}
 
     def run(ids) -> None:
-        result = services.holds_reevaluate_batch(
-            hold_ids=ids, trigger=services.Trigger.SWEEP, on=on, skip_locked=True
+        result = evaluation.holds_reevaluate_batch(
+            hold_ids=ids, trigger=evaluation.Trigger.SWEEP, on=on, skip_locked=True
         )
         totals["evaluated"] += result.evaluated
         totals["changed"] += result.changed
@@ -73,13 +73,13 @@ def sweep_holds() -> dict[str, int]:
             reset_queries()  # or a long sweep would keep every statement it ran
 
     after = None
-    while ids := services.due_hold_ids(on=on, limit=batch, after=after):
+    while ids := sweep.due_hold_ids(on=on, limit=batch, after=after):
         run(ids)
         after = ids[-1]
-    recheck = services.recheck_hold_ids(limit=batch)
+    recheck = sweep.recheck_hold_ids(limit=batch)
     if recheck:
         run(recheck)
-        services.recheck_done(recheck)
+        sweep.recheck_done(recheck)
     if totals["changed"] or totals["failed"]:
         logger.info("Hold sweep: %s", totals)
     return totals

@@ -4,7 +4,7 @@ confirming the end of a hold, and public-protection overrides.
 IE pages show hold references, dates, statuses and the referring force's contact point only:
 never a name, an address, contact details or anything about the crime. Every read, write and
 refusal is recorded in the access log with the event the API records for it
-(`accounts.permissions.audited`).
+(`core.permissions.audited`).
 """
 
 from uuid import UUID
@@ -14,7 +14,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 
-from accounts.permissions import (
+from cases.selectors import case_list
+from core.errors import ConflictError
+from core.permissions import (
     IE,
     IE_SENIOR,
     BoundedPaginator,
@@ -23,17 +25,22 @@ from accounts.permissions import (
     role_required,
     viewed_or_404,
 )
-from accounts.roles import POLICE_ROLES, Role
-from cases.selectors import case_list
-from config.errors import ConflictError
-from config.throttling import take_for_user
+from core.roles import POLICE_ROLES, Role
+from core.throttling import take_for_user
 from victims.selectors import victim_list
 
 from . import forms
-from .models import Hold, Notification, Override
+from .models import Hold, Override
 from .policy import current_policy
 from .rules import values
-from .selectors import override_get, referring_force_contact, review_queue
+from .selectors import (
+    hold_by_reference,
+    hold_overrides,
+    notification_list,
+    override_get,
+    override_queue,
+    review_queue,
+)
 from .selectors import override_list as override_list_selector
 from .services import (
     end_confirm,
@@ -87,9 +94,7 @@ def home(request):
             override_list_selector(user=user, status="requested").exclude(requested_by=user).count()
         )
     if user.has_role(*POLICE_ROLES, Role.SUPPORT_ADVISER) and user.organisation:
-        context["notifications"] = list(
-            Notification.objects.filter(organisation=user.organisation).select_related("hold")[:5]
-        )
+        context["notifications"] = notification_list(organisation=user.organisation)
     return render(request, "protocol/home.html", context)
 
 
@@ -143,11 +148,7 @@ def _ie_hold(request, reference: str, *, eligible=lambda hold: True) -> Hold:
     so that a page never tells a senior more about a hold than the review queue does. The view
     is recorded (as denied for a hold that exists but is not IE's to see at this step)."""
     with audited(request, action="view", object_type="hold", hidden=Hold) as access:
-        hold = (
-            Hold.objects.filter(reference=reference.upper())
-            .annotate(referring_contact=referring_force_contact())  # as the review queue has it
-            .first()
-        )
+        hold = hold_by_reference(reference=reference)
         if hold is None:
             raise Hold.DoesNotExist
         access.object_id = str(hold.pk)
@@ -159,7 +160,7 @@ def _ie_hold(request, reference: str, *, eligible=lambda hold: True) -> Hold:
 @role_required(*IE_SENIOR, object_type="hold")
 def hold_detail(request, reference: str):
     hold = _ie_hold(request, reference)
-    overrides = list(hold.overrides.select_related("requested_by", "decided_by", "revoked_by"))
+    overrides = hold_overrides(hold)
     live = [override for override in overrides if override.status in ("requested", "approved")]
     return render(
         request,
@@ -240,12 +241,7 @@ def hold_override_request(request, reference: str):
 @role_required(*IE_SENIOR, object_type="override", actions=LIST)
 def override_list(request):
     """Overrides waiting for a decision, and approved overrides that may be revoked."""
-    live = (
-        override_list_selector(user=request.user)
-        .filter(status__in=("requested", "approved"))
-        .order_by("status", "requested_at")
-    )
-    overrides, listing = listed(request, live, object_type="override")
+    overrides, listing = listed(request, override_queue(user=request.user), object_type="override")
     return render(request, "protocol/override_list.html", {"overrides": overrides, **listing})
 
 

@@ -1,5 +1,6 @@
-"""The whole test suite (`make test`): lint, the rules engine's purity contract, the migrations
-check, then pytest against real PostgreSQL and Redis (from the environment, or embedded)."""
+"""The whole test suite (`make test`): lint, the architecture contracts (the rules engine's
+purity, the order of the apps), the migrations check, then pytest against real PostgreSQL and
+Redis (from the environment, or embedded)."""
 
 import os
 import subprocess

@@ -6,7 +6,7 @@ from redis.exceptions import RedisError
 from rest_framework.test import APIClient
 
 from accounts.services import token_issue
-from config.redis_client import redis_client
+from core.redis_client import redis_client
 
 from .factories import OrganisationFactory, UserFactory
 

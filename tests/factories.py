@@ -7,9 +7,9 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from accounts.roles import ROLE_ORGANISATION_KIND, OrganisationKind
 from accounts.services import organisation_create_or_update, user_create_or_update
 from cases.services import referral_create
+from core.roles import ROLE_ORGANISATION_KIND, OrganisationKind
 
 PASSWORD = "correct-horse-battery-staple"
 

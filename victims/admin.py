@@ -6,18 +6,9 @@ being administrators (PROTOCOL.md), so these pages show only what operators need
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Victim
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Victim)

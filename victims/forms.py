@@ -3,9 +3,9 @@
 
 from django import forms
 
-from accounts.forms import DateField, GovukForm, choices_with_blank
 from accounts.models import Organisation
-from accounts.roles import OrganisationKind
+from core.forms import DateField, GovukForm, choices_with_blank
+from core.roles import OrganisationKind
 from protocol.rules import values
 
 

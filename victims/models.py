@@ -11,15 +11,10 @@ from django.db.models.functions import Concat
 from guardian.models import GroupObjectPermissionBase
 
 from accounts.models import Organisation
+from core.choices import choices
+from core.normalise import home_office_reference_key, name_key
+from core.references import new_victim_reference
 from protocol.rules import values
-
-from .normalise import home_office_reference_key, name_key
-from .references import new_victim_reference
-
-
-def choices(codes: tuple[str, ...], labels: dict[str, str]) -> list[tuple[str, str]]:
-    """Django choices from an enumeration defined once in `protocol.rules.values`."""
-    return [(code, labels.get(code, code.replace("_", " ").capitalize())) for code in codes]
 
 
 def full_name_key() -> Concat:

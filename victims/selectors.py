@@ -1,9 +1,10 @@
 """Reads of victims, scoped to the caller: what a caller may not see does not exist for them."""
 
-from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.roles import POLICE_ROLES, Role
+from core.normalise import name_key
+from core.permissions import granted_to_organisation
+from core.roles import POLICE_ROLES, Role
 
 from .models import (
     Application,
@@ -13,27 +14,8 @@ from .models import (
     VictimGroupObjectPermission,
     full_name_key,
 )
-from .normalise import name_key
 
 VICTIM_ROLES = (*POLICE_ROLES, Role.SUPPORT_ADVISER)
-
-
-def granted_to_organisation(queryset: QuerySet, grants_model, *, user, codename: str) -> QuerySet:
-    """Rows of `queryset` granted to the user's organisation's group (django-guardian grants on
-    a direct foreign-key table). Global permissions are never accepted, and grants go only to
-    organisation groups, so the one group to look at is the organisation's. An EXISTS over the
-    grants' unique index keeps this cheap at millions of rows."""
-    organisation = user.organisation
-    if organisation is None:
-        return queryset.none()
-    grants = grants_model.objects.filter(
-        content_object=OuterRef("pk"),
-        group_id=organisation.group_id,
-        # A scalar subquery, not a join: the planner then estimates the grants well and walks
-        # the caller's index in order instead of hashing every grant of the organisation.
-        permission_id=Subquery(Permission.objects.filter(codename=codename).values("pk")[:1]),
-    )
-    return queryset.filter(Exists(grants))
 
 
 def victim_list(*, user) -> QuerySet[Victim]:
@@ -65,12 +47,11 @@ def victim_get(*, user, victim_id) -> Victim:
     return victim_list(user=user).get(pk=victim_id)
 
 
-def victim_detail(*, user, victim_id) -> Victim:
+def victim_detail(*, user, victim_id, visible_cases: QuerySet) -> Victim:
     """One victim the caller may see, with what the victim page shows loaded in a fixed number
     of queries: the hold, dependants, support engagements, applications, and only the cases
-    the caller may see (another force's case stays invisible)."""
-    from cases.selectors import case_list  # cases.selectors imports this module
-
+    the caller may see (another force's case stays invisible): `visible_cases` is the caller's
+    `cases.selectors.case_list`, passed in because cases sit above victims."""
     return (
         victim_list(user=user)
         .select_related("hold")
@@ -83,7 +64,7 @@ def victim_detail(*, user, victim_id) -> Victim:
             Prefetch("applications", queryset=Application.objects.select_related("organisation")),
             Prefetch(
                 "cases",
-                queryset=case_list(user=user).select_related("force").order_by("-referred_on"),
+                queryset=visible_cases.select_related("force").order_by("-referred_on"),
                 to_attr="visible_cases",
             ),
         )

@@ -1,21 +1,26 @@
 """Writes for support referrals, engagement updates and applications. One transaction each.
 
 Each change to a fact the rules read bumps the victim's `facts_version` and asks a worker to
-re-evaluate the hold after commit (`protocol.services.facts_changed`).
+re-evaluate the hold after commit (`facts_changed`, here because the version is the victim's;
+it asks by the task's name, as the protocol app sits above this one: ADR 0002, ADR 0008).
 """
 
+import logging
 from datetime import date
 from typing import Any
+from uuid import UUID
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import Organisation, User
-from accounts.roles import OrganisationKind
-from config.errors import ConflictError
-from protocol import services as hold_services
+from core.errors import ConflictError
+from core.roles import OrganisationKind
+from core.validation import check_not_before, check_not_future, raise_if, require
 from protocol.rules import values
 
 from .models import (
@@ -27,7 +32,6 @@ from .models import (
     SupportUpdate,
     Victim,
 )
-from .validation import check_not_before, check_not_future, raise_if, require
 
 REFERRAL_CATEGORIES = [
     "identity",
@@ -38,6 +42,37 @@ REFERRAL_CATEGORIES = [
 ]
 DECIDED_STATUSES = ("granted", "refused", "challenge_dismissed", "withdrawn", "invalid")
 NRM_DECISIONS = ("rg_positive", "rg_negative", "cg_positive", "cg_negative")
+
+logger = logging.getLogger(__name__)
+
+# The protocol app's task, asked for by name: this app sits beneath it and imports none of it.
+# Triggers are the values of `protocol.models.HoldDecision.Trigger` ("referral", "case_status",
+# "support", "application"...); the task treats any other as a sweep.
+REEVALUATE_HOLD_TASK = "protocol.tasks.reevaluate_hold"
+
+
+def facts_changed(*, victim_id: UUID, trigger: str) -> None:
+    """Record that a fact the rules read has changed: bump `facts_version` now, and ask a
+    worker to re-evaluate once the change has committed. Call inside the change's transaction.
+
+    If the broker is unreachable the message is lost, but the bumped version is not: the sweep
+    finds the hold lagging and re-evaluates it.
+    """
+    Victim.objects.filter(pk=victim_id).update(facts_version=F("facts_version") + 1)
+    transaction.on_commit(lambda: enqueue_reevaluation(victim_id, trigger), robust=True)
+
+
+def enqueue_reevaluation(victim_id: UUID, trigger: str) -> None:
+    """Send the re-evaluation task, by name. Never raises: a message that cannot be sent is
+    repaired by the sweep, which finds the hold lagging its facts."""
+    try:
+        current_app.send_task(REEVALUATE_HOLD_TASK, args=(str(victim_id), str(trigger)))
+    except Exception:
+        logger.warning(
+            "Could not enqueue re-evaluation of victim %s; the sweep will pick it up",
+            victim_id,
+            exc_info=True,
+        )
 
 
 def disclosure_record(
@@ -94,7 +129,7 @@ def support_referral_create(
         purpose="Referral for independent support and advice, with the victim's consent",
         by=by,
     )
-    hold_services.facts_changed(victim_id=victim.pk, trigger=hold_services.Trigger.SUPPORT)
+    facts_changed(victim_id=victim.pk, trigger="support")
     return engagement
 
 
@@ -152,7 +187,7 @@ def support_update(
     )
     if not engagement.is_open:
         organisation_access_end(victim=victim, organisation=by.organisation)
-    hold_services.facts_changed(victim_id=victim.pk, trigger=hold_services.Trigger.SUPPORT)
+    facts_changed(victim_id=victim.pk, trigger="support")
     return engagement
 
 
@@ -202,7 +237,7 @@ def application_create(*, victim: Victim, by: User, **data: Any) -> Application:
     application = Application(victim=victim, organisation=by.organisation, recorded_by=by, **data)
     application.full_clean()
     application.save(force_insert=True)
-    hold_services.facts_changed(victim_id=victim.pk, trigger=hold_services.Trigger.APPLICATION)
+    facts_changed(victim_id=victim.pk, trigger="application")
     return application
 
 
@@ -219,7 +254,5 @@ def application_update(*, application: Application, by: User, **changes: Any) ->
         setattr(application, key, value)
     application.full_clean()
     application.save()
-    hold_services.facts_changed(
-        victim_id=application.victim_id, trigger=hold_services.Trigger.APPLICATION
-    )
+    facts_changed(victim_id=application.victim_id, trigger="application")
     return application

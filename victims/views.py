@@ -3,11 +3,12 @@ applications), police referral to a support organisation, and the victim's print
 
 Reads go through `victims.selectors` (a victim not referred to the adviser's organisation, or
 not on the officer's force's cases, is a 404). Every read, write and refusal is recorded in the
-access log with the event the API records for it (`accounts.permissions.audited`). Support
+access log with the event the API records for it (`core.permissions.audited`). Support
 advisers never see the crime narrative: their pages read cases without it.
 """
 
 import datetime as dt
+from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
@@ -18,7 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.permissions import (
+from cases.selectors import case_list
+from core.errors import ConflictError
+from core.permissions import (
     ADVISER,
     COUNT_UP_TO,
     POLICE,
@@ -30,8 +33,7 @@ from accounts.permissions import (
     role_required,
     viewed_or_404,
 )
-from accounts.roles import Role
-from config.errors import ConflictError
+from core.roles import Role
 from protocol.policy import current_policy
 from protocol.selectors import hold_for_victim
 
@@ -154,47 +156,60 @@ def victim_detail(request, victim_id: UUID):
             )
             raise PermissionDenied
         form = forms.SupportUpdateForm(request.POST)
-        if form.is_valid():
-            try:
-                with audited(
-                    request,
-                    action="change",
-                    object_type="victim",
-                    object_id=victim_id,
-                    hidden=Victim,
-                ) as access:
-                    victim = victim_get(user=user, victim_id=victim_id)
-                    updated = support_update(victim=victim, by=user, **form.cleaned_data)
-                    access.detail = f"support update: {form.cleaned_data['status']}"
-            except (ValidationError, ConflictError) as error:
-                form.apply_service_errors(error)
-            else:
-                if not updated.is_open:
-                    messages.success(
-                        request,
-                        f"Engagement ended for {victim.reference}. Your organisation's "
-                        "access to this victim's record has ended with it.",
-                    )
-                    return redirect("victims:list")
-                messages.success(
-                    request,
-                    "Support update recorded. The hold is re-evaluated automatically in a few "
-                    "seconds.",
-                )
-                return redirect("victims:detail", victim_id=victim.pk)
+        if form.is_valid() and (done := _support_update(request, victim_id, form)):
+            return done
     victim = viewed_or_404(
-        request, victim_detail_selector, object_type="victim", hidden=Victim, victim_id=victim_id
+        request,
+        partial(victim_detail_selector, visible_cases=case_list(user=user)),
+        object_type="victim",
+        hidden=Victim,
+        victim_id=victim_id,
     )
     engagement = _engagement(victim, user.organisation) if is_adviser else None
     if engagement is None:
         form = None
     elif form is None:
         form = forms.SupportUpdateForm(initial={"status": engagement.status})
+    return render(request, "victims/detail.html", _victim_context(victim, user, engagement, form))
+
+
+def _support_update(request, victim_id: UUID, form):
+    """Record the adviser's support update, as the API records it: where to go next, or None
+    with the service's refusal put on the form."""
+    try:
+        with audited(
+            request, action="change", object_type="victim", object_id=victim_id, hidden=Victim
+        ) as access:
+            victim = victim_get(user=request.user, victim_id=victim_id)
+            updated = support_update(victim=victim, by=request.user, **form.cleaned_data)
+            access.detail = f"support update: {form.cleaned_data['status']}"
+    except (ValidationError, ConflictError) as error:
+        form.apply_service_errors(error)
+        return None
+    if not updated.is_open:
+        messages.success(
+            request,
+            f"Engagement ended for {victim.reference}. Your organisation's "
+            "access to this victim's record has ended with it.",
+        )
+        return redirect("victims:list")
+    messages.success(
+        request,
+        "Support update recorded. The hold is re-evaluated automatically in a few seconds.",
+    )
+    return redirect("victims:detail", victim_id=victim.pk)
+
+
+def _victim_context(victim, user, engagement, form) -> dict:
+    """What the victim page shows: for advisers also their engagement, applications and what
+    needs doing."""
+    is_adviser = user.has_role(Role.SUPPORT_ADVISER)
     today = timezone.localdate()
     victim.open_challenges = list(_open_challenges_query(today).filter(victim=victim))
-    context = {
+    hold = hold_for_victim(victim, user=user)
+    return {
         "victim": victim,
-        "hold": hold_for_victim(victim, user=user),
+        "hold": hold,
         "is_adviser": is_adviser,
         "is_police": user.has_role(*POLICE),
         "cases": victim.visible_cases,  # only the cases this user may see; no narrative shown
@@ -205,9 +220,8 @@ def victim_detail(request, victim_id: UUID):
         "applications": list(victim.applications.all()) if is_adviser else [],
         "needs": needs_doing(victim, today) if is_adviser else [],
         "form": form,
+        "decisions": list(hold.decisions.all()[:10]),
     }
-    context["decisions"] = list(context["hold"].decisions.all()[:10])
-    return render(request, "victims/detail.html", context)
 
 
 @role_required(*POLICE, object_type="victim", actions=CREATE)
@@ -288,29 +302,9 @@ def application_change(request, application_id: UUID):
     change, and an invalid form leaves no event."""
     form = None
     if request.method == "POST":
-        try:
-            with audited(
-                request,
-                action="change",
-                object_type="application",
-                object_id=application_id,
-                hidden=Application,
-            ):
-                application = application_get(user=request.user, application_id=application_id)
-                form = forms.ApplicationUpdateForm(request.POST, route=application.route)
-                if not form.is_valid():
-                    raise _FormInvalid
-                application_update(application=application, by=request.user, **form.cleaned_data)
-        except _FormInvalid:
-            pass
-        except (ValidationError, ConflictError) as error:
-            form.apply_service_errors(error)
-        else:
-            messages.success(
-                request,
-                "Application updated. The hold is re-evaluated automatically in a few seconds.",
-            )
-            return redirect("victims:detail", victim_id=application.victim_id)
+        form, done = _application_update(request, application_id)
+        if done is not None:
+            return done
     application = viewed_or_404(
         request,
         application_get,
@@ -318,7 +312,6 @@ def application_change(request, application_id: UUID):
         hidden=Application,
         application_id=application_id,
     )
-    victim = application.victim
     if form is None:
         form = forms.ApplicationUpdateForm(
             route=application.route,
@@ -331,8 +324,36 @@ def application_change(request, application_id: UUID):
     return render(
         request,
         "victims/application_form.html",
-        {"victim": victim, "form": form, "application": application},
+        {"victim": application.victim, "form": form, "application": application},
     )
+
+
+def _application_update(request, application_id: UUID):
+    """Read the form inside the change (its status choices depend on the route) and record the
+    change: the form, and where to go next (None when the form or the service refused)."""
+    form = None
+    try:
+        with audited(
+            request,
+            action="change",
+            object_type="application",
+            object_id=application_id,
+            hidden=Application,
+        ):
+            application = application_get(user=request.user, application_id=application_id)
+            form = forms.ApplicationUpdateForm(request.POST, route=application.route)
+            if not form.is_valid():
+                raise _FormInvalid
+            application_update(application=application, by=request.user, **form.cleaned_data)
+    except _FormInvalid:
+        return form, None
+    except (ValidationError, ConflictError) as error:
+        form.apply_service_errors(error)
+        return form, None
+    messages.success(
+        request, "Application updated. The hold is re-evaluated automatically in a few seconds."
+    )
+    return form, redirect("victims:detail", victim_id=application.victim_id)
 
 
 # --- The victim's own record ------------------------------------------------------------------

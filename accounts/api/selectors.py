@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import AccessEvent, Organisation, User
-from accounts.roles import POLICE_ROLES, Role
+from core.roles import POLICE_ROLES, Role
 
 ORGANISATION_READERS = (*POLICE_ROLES, Role.SUPPORT_ADVISER, Role.ADMINISTRATOR)
 

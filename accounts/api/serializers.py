@@ -5,8 +5,8 @@ from django.core.validators import validate_slug
 from rest_framework import serializers
 
 from accounts.models import AccessEvent, Organisation, validate_roles_fit
-from accounts.roles import OrganisationKind, Role
-from config.api import FactDateField, StrictBooleanField, StrictCharField, StrictChoiceField
+from core.api import FactDateField, StrictBooleanField, StrictCharField, StrictChoiceField
+from core.roles import OrganisationKind, Role
 
 # --- Tokens ----------------------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from rest_framework.response import Response
 
 from accounts import services
 from accounts.models import User
-from accounts.roles import POLICE_ROLES, Role
-from config.api import ApiView, cursor_pagination, error_responses, filters_text
-from config.throttling import RedisScopedRateThrottle
+from core.api import ApiView, cursor_pagination, error_responses, filters_text
+from core.roles import POLICE_ROLES, Role
+from core.throttling import RedisScopedRateThrottle
 
 from . import selectors
 from .serializers import (

@@ -3,14 +3,19 @@
 from rest_framework import serializers
 
 from cases.services import STATUS_FIELDS
-from config.api import FactDateField, StrictCharField, StrictChoiceField, StrictIntegerField
+from core.api import (
+    NOTE_MAX,
+    FactDateField,
+    OrganisationRefSerializer,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+)
 from protocol.api.serializers import HoldAnswerSerializer, HoldSummarySerializer
 from protocol.rules import values
 from victims.api.serializers import (
-    NOTE_MAX,
     DependantInputSerializer,
     NoticeInputSerializer,
-    OrganisationRefSerializer,
     VictimInputSerializer,
 )
 

@@ -9,10 +9,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from accounts.permissions import ADVISER, POLICE
 from cases import selectors, services
 from cases.models import Case
-from config.api import ApiView, cursor_pagination, error_responses, filters_text
+from core.api import ApiView, cursor_pagination, error_responses, filters_text
+from core.permissions import ADVISER, POLICE
 
 from .serializers import (
     AdviserCaseSerializer,

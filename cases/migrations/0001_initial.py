@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import uuid
-import victims.references
+import core.references
 from django.conf import settings
 from django.db import migrations, models
 
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
             name='Case',
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reference', models.CharField(default=victims.references.new_case_reference, max_length=10, unique=True)),
+                ('reference', models.CharField(default=core.references.new_case_reference, max_length=10, unique=True)),
                 ('crime_reference', models.CharField(max_length=60)),
                 ('crime_type', models.CharField(choices=[('domestic_abuse', 'Domestic abuse'), ('controlling_or_coercive_behaviour', 'Controlling or coercive behaviour'), ('stalking_or_harassment', 'Stalking or harassment'), ('sexual_offence', 'Sexual offence'), ('modern_slavery_or_trafficking', 'Modern slavery or trafficking'), ('labour_exploitation', 'Labour exploitation'), ('forced_marriage', 'Forced marriage'), ('female_genital_mutilation', 'Female genital mutilation'), ('honour_based_abuse', 'Honour-based abuse'), ('violence_against_the_person', 'Violence against the person'), ('hate_crime', 'Hate crime'), ('robbery_or_theft', 'Robbery or theft'), ('fraud', 'Fraud'), ('other', 'Other')], max_length=40)),
                 ('role', models.CharField(choices=[('victim', 'Victim'), ('witness', 'Witness')], max_length=10)),

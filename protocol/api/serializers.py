@@ -3,9 +3,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import CodeField, FactDateField, StrictCharField, StrictChoiceField, StrictDateField
+from core.api import CodeField, FactDateField, StrictCharField, StrictChoiceField, StrictDateField
+from core.normalise import home_office_reference_key, name_key
 from protocol.rules import values
-from victims.normalise import home_office_reference_key, name_key
 
 # --- Holds as police and advisers see them ---------------------------------------------------
 

@@ -11,10 +11,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.response import Response
 
-from accounts.permissions import IE_SENIOR
-from accounts.roles import IE_ROLES, POLICE_ROLES, Role
-from config.api import ApiView, cursor_pagination, error_responses
-from config.throttling import RedisScopedRateThrottle
+from core.api import ApiView, cursor_pagination, error_responses
+from core.permissions import IE_SENIOR
+from core.roles import IE_ROLES, POLICE_ROLES, Role
+from core.throttling import RedisScopedRateThrottle
 from protocol import selectors, services
 from protocol.models import Override
 from protocol.statistics import statistics

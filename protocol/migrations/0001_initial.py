@@ -3,7 +3,7 @@
 import django.contrib.postgres.fields
 import django.db.models.deletion
 import uuid
-import victims.references
+import core.references
 from django.conf import settings
 from django.db import migrations, models
 
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('explanation', django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), blank=True, default=list, size=None)),
                 ('ruleset', models.JSONField(default=dict, help_text='Rule-set version and policy values')),
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reference', models.CharField(default=victims.references.new_hold_reference, max_length=10, unique=True)),
+                ('reference', models.CharField(default=core.references.new_hold_reference, max_length=10, unique=True)),
                 ('evaluated_version', models.PositiveBigIntegerField(default=0)),
                 ('evaluated_at', models.DateTimeField()),
                 ('evaluated_on', models.DateField(help_text='The date the rules were evaluated for')),

@@ -11,7 +11,7 @@ holds in key order. The hold reference stays unique through a constraint, withou
 import django.db.models.deletion
 from django.db import migrations, models
 
-import victims.references
+import core.references
 
 
 class Migration(migrations.Migration):
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="hold",
             name="reference",
-            field=models.CharField(default=victims.references.new_hold_reference, max_length=10),
+            field=models.CharField(default=core.references.new_hold_reference, max_length=10),
         ),
         # Only the index goes: Django's own AlterField would also drop the foreign key and add
         # it again, checking every history row under a lock that stops writes meanwhile.

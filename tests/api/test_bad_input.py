@@ -350,7 +350,7 @@ def test_bad_query_parameters_are_a_400_naming_the_parameter(w, role, url, param
 
 
 def test_service_errors_with_dotted_keys_are_nested_like_serializer_errors():
-    from config.api import nested_errors
+    from core.api import nested_errors
 
     assert nested_errors(
         {

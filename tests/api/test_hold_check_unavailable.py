@@ -8,9 +8,9 @@ from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from cases.services import case_status_change
-from protocol import services
 from protocol.middleware import hold_check_unavailable
 from protocol.models import Hold, HoldCheck, HoldDecision
+from protocol.services import evaluation
 from tests.factories import make_referral
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_a_failure_inside_the_check_answers_503_and_records_nothing(
     def broken(*args, **kwargs):
         raise RuntimeError("the rules failed")
 
-    monkeypatch.setattr(services, "evaluate", broken)
+    monkeypatch.setattr(evaluation, "evaluate", broken)
     assert_api_unavailable(_api(api, caseworker))
     assert_page_unavailable(_page(caseworker))
     assert not HoldCheck.objects.exists()

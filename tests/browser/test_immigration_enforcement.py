@@ -162,7 +162,7 @@ def test_error_pages_say_what_to_do_next(browser_for, caseworker):
     # that it is seen with the service's own styles.
     from django.test import RequestFactory
 
-    from config.views import server_error
+    from core.views import server_error
 
     body = server_error(RequestFactory().get("/")).content.decode()
     tab.page.route(

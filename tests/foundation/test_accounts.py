@@ -12,7 +12,7 @@ from accounts.services import (
     user_create_or_update,
     user_update,
 )
-from config.errors import ConflictError
+from core.errors import ConflictError
 from tests.factories import PASSWORD, OrganisationFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from accounts.audit import GENESIS, ChainHead, lock_chain, record_access, sign_h
 from accounts.audit_verify import checkpoint_latest
 from accounts.models import AccessEvent, AuditChainHead
 from accounts.tasks import checkpoint_access_log
-from config.redis_client import redis_client
+from core.redis_client import redis_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,7 +4,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from config.health import worker_heartbeat_key
+from core.health import worker_heartbeat_key
 
 pytestmark = pytest.mark.django_db
 

@@ -1,10 +1,10 @@
-"""The per-user rate limit (config/throttling.py), on the real Redis: a sliding window, and a
+"""The per-user rate limit (core/throttling.py), on the real Redis: a sliding window, and a
 Retry-After that a well-behaved client can trust."""
 
 import time
 import uuid
 
-from config.throttling import _wait, take
+from core.throttling import _wait, take
 
 
 def test_a_client_that_waits_as_told_is_let_in():

@@ -9,11 +9,12 @@ from django.core.cache import cache
 
 from cases.models import Case
 from cases.services import Referral, case_status_change
+from core.normalise import name_key
 from protocol import services
 from protocol.models import Hold, HoldDecision
 from tests.factories import case_data, days_ago, make_referral
+from victims import services as victims_services
 from victims.models import Victim
-from victims.normalise import name_key
 
 HOLD_FIELDS = [field.name for field in Hold._meta.concrete_fields]
 
@@ -90,7 +91,7 @@ def enqueued(monkeypatch) -> list[tuple[str, str]]:
     """Re-evaluations asked for after commit, recorded instead of sent: (victim id, trigger)."""
     sent: list[tuple[str, str]] = []
     monkeypatch.setattr(
-        services,
+        victims_services,
         "enqueue_reevaluation",
         lambda victim_id, trigger: sent.append((str(victim_id), str(trigger))),
     )

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from protocol import services
 from protocol.rules import evaluate as real_evaluate
+from protocol.services import evaluation
 from tests.worker import ROOT, database_url
 
 from .conftest import decisions, hold_row, no_further_action, old_referral
@@ -88,7 +88,7 @@ def test_reevaluate_holds_names_the_holds_it_could_not_evaluate(officer, monkeyp
             raise ValueError("the engine broke")
         return real_evaluate(facts, on, policy)
 
-    monkeypatch.setattr(services, "evaluate", evaluate)
+    monkeypatch.setattr(evaluation, "evaluate", evaluate)
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError, match="1 holds could not be evaluated"):
         call_command("reevaluate_holds", "--all", "--no-progress", stdout=out, stderr=err)

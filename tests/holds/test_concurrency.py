@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from protocol import services
 from protocol.models import Hold
+from protocol.services import evaluation
 from protocol.snapshot import Snapshot, snapshot_for
 from victims.models import Victim
 
@@ -24,8 +25,8 @@ def test_an_evaluation_of_older_facts_never_replaces_a_newer_one(officer, enqueu
     assert newer["grounds"] == ["review_window"]
 
     with transaction.atomic():
-        [(stored, _)] = services._lock(victim_id=referral.victim.pk)
-        result = services._apply([(stored, stale)], services.today(), "sweep")
+        [(stored, _)] = evaluation._lock(victim_id=referral.victim.pk)
+        result = evaluation._apply([(stored, stale)], services.today(), "sweep")
 
     assert result.changed == 0
     assert hold_row(referral.victim) == newer
@@ -38,11 +39,11 @@ def test_the_evaluated_version_never_goes_back(officer, enqueued):
     services.hold_reevaluate(victim_id=referral.victim.pk)
     newer = hold_row(referral.victim)
     with transaction.atomic():
-        [(stored, fresh)] = services._lock(victim_id=referral.victim.pk)
+        [(stored, fresh)] = evaluation._lock(victim_id=referral.victim.pk)
         # The same facts, read as if at an older version: the decision is the same, so only
         # the bookkeeping would be written, and it must not lower the version.
         older = Snapshot(fresh.victim_id, fresh.facts_version - 1, fresh.facts)
-        services._apply([(stored, older)], services.today(), "sweep")
+        evaluation._apply([(stored, older)], services.today(), "sweep")
     assert hold_row(referral.victim) == newer
 
 
@@ -117,7 +118,7 @@ def test_a_write_that_fails_keeps_the_previous_hold(officer, enqueued, monkeypat
     referral = old_referral(officer)
     no_further_action(officer, referral.case, days=200)  # would end the H1 ground
     before = hold_row(referral.victim)
-    monkeypatch.setattr(services, "facts_as_record", lambda facts: None)  # history NOT NULL
+    monkeypatch.setattr(evaluation, "facts_as_record", lambda facts: None)  # history NOT NULL
 
     with pytest.raises(IntegrityError):
         services.hold_reevaluate(victim_id=referral.victim.pk, trigger="case_status")

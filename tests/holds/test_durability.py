@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from protocol import services
+from protocol.services import evaluation
 
 from .conftest import no_further_action, old_referral
 
@@ -21,13 +22,13 @@ def _setting() -> str:
 def seen(monkeypatch) -> list[str]:
     """The commit setting of each re-evaluation's transaction, read just before it writes."""
     settings_seen: list[str] = []
-    real_apply = services._apply
+    real_apply = evaluation._apply
 
     def apply(*args, **kwargs):
         settings_seen.append(_setting())
         return real_apply(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_apply", apply)
+    monkeypatch.setattr(evaluation, "_apply", apply)
     return settings_seen
 
 
@@ -96,4 +97,4 @@ def test_inside_a_transaction_begun_by_hand_the_callers_commit_waits_for_the_dis
 
 def test_a_batch_cannot_ask_for_a_commit_that_does_not_wait():
     with pytest.raises(ValueError, match="batch"):
-        services._lock(hold_ids=[], owed_write=True)
+        evaluation._lock(hold_ids=[], owed_write=True)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from cases.services import case_status_change
 from protocol import services
 from protocol.models import Hold, HoldCheck
+from protocol.services import evaluation
 from tests.pages.conftest import make_review_due, text_of
 from tests.worker import queue_length, queued_tasks
 from victims.models import Victim
@@ -96,7 +97,7 @@ def test_a_check_after_an_override_has_lapsed_answers_in_force(
 
     # Time passes beyond the override's last day; no fact changes, and no sweep runs.
     later = today + dt.timedelta(days=5)
-    monkeypatch.setattr(services, "today", lambda: later)
+    monkeypatch.setattr(evaluation, "today", lambda: later)
     stored = Hold.objects.select_related("victim").get(pk=hold.pk)
     assert stored.evaluated_version == stored.victim.facts_version  # not lagging: only due
     assert stored.next_due_on <= later

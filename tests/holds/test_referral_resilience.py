@@ -4,7 +4,7 @@ was, lagging its facts, and the worker is still asked to re-evaluate it."""
 import pytest
 
 from cases.models import Case
-from protocol import services
+from protocol.services import evaluation
 from tests.factories import make_referral
 from victims.models import Victim
 
@@ -20,7 +20,7 @@ def _engine_fails(monkeypatch) -> None:
 
 def _write_fails(monkeypatch) -> None:
     # A database error inside the evaluation's savepoint: the write's rows are not JSON.
-    monkeypatch.setattr(services, "_json", lambda rows: "not json")
+    monkeypatch.setattr(evaluation, "_json", lambda rows: "not json")
 
 
 @pytest.mark.parametrize("failure", [_engine_fails, _write_fails])

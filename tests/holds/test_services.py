@@ -6,9 +6,11 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
+from config.celery import app
 from protocol import services
 from protocol.models import Hold
 from protocol.rules import evaluate as real_evaluate
+from protocol.services import evaluation
 from protocol.snapshot import snapshot_for
 from protocol.tasks import reevaluate_hold
 from tests.factories import days_ago, make_referral
@@ -32,7 +34,7 @@ def _failing_evaluation(monkeypatch, *, only_victims=None):
             raise ValueError("the engine broke")
         return real_evaluate(facts, on, policy)
 
-    monkeypatch.setattr(services, "evaluate", evaluate)
+    monkeypatch.setattr(evaluation, "evaluate", evaluate)
     return calls
 
 
@@ -72,7 +74,7 @@ def test_a_referral_whose_evaluation_fails_still_gets_a_hold_in_force(
     assert enqueued == [(str(referral.victim.pk), "referral")]
     assert decisions(referral.victim) == []  # history holds only what the rules decided
 
-    monkeypatch.setattr(services, "evaluate", real_evaluate)
+    monkeypatch.setattr(evaluation, "evaluate", real_evaluate)
     assert services.hold_reevaluate(victim_id=referral.victim.pk) is True
     hold.refresh_from_db()
     assert hold.grounds == ["investigation_ongoing"]
@@ -191,7 +193,7 @@ def test_the_task_retries_a_failing_evaluation_and_never_lifts_the_hold(
     assert len(calls) == 1 + reevaluate_hold.max_retries
     assert hold_row(referral.victim) == before
 
-    monkeypatch.setattr(services, "evaluate", real_evaluate)
+    monkeypatch.setattr(evaluation, "evaluate", real_evaluate)
     result = reevaluate_hold.apply(args=[str(referral.victim.pk), "case_status"])
     assert result.state == "SUCCESS"
     assert result.result is True
@@ -226,7 +228,7 @@ def test_a_batch_that_fails_as_a_whole_is_tried_hold_by_hold(officer, monkeypatc
     referrals = [old_referral(officer) for _ in range(3)]
     for item in referrals:
         no_further_action(officer, item.case)
-    real_snapshot = services.snapshot_from_row
+    real_snapshot = evaluation.snapshot_from_row
     broken_victim = referrals[0].victim.pk
 
     def snapshot_from_row(victim_id, columns):
@@ -234,7 +236,7 @@ def test_a_batch_that_fails_as_a_whole_is_tried_hold_by_hold(officer, monkeypatc
             raise ValueError("a fact the database cannot hand over")
         return real_snapshot(victim_id, columns)
 
-    monkeypatch.setattr(services, "snapshot_from_row", snapshot_from_row)
+    monkeypatch.setattr(evaluation, "snapshot_from_row", snapshot_from_row)
     before = hold_row(referrals[0].victim)
     result = services.holds_reevaluate_batch(
         hold_ids=[item.hold.pk for item in referrals], trigger="command"
@@ -285,10 +287,10 @@ def test_a_message_that_cannot_be_sent_does_not_fail_the_change(
 ):
     from kombu.exceptions import OperationalError
 
-    def unreachable(*args):
+    def unreachable(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
-    monkeypatch.setattr(reevaluate_hold, "delay", unreachable)
+    monkeypatch.setattr(app, "send_task", unreachable)
     with django_capture_on_commit_callbacks(execute=True):
         change = charge(officer, referral.case)
     assert change.pk is not None

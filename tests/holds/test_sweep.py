@@ -12,6 +12,7 @@ from django.db import OperationalError, connection, transaction
 from protocol import services
 from protocol.models import Hold
 from protocol.rules import evaluate as real_evaluate
+from protocol.services import evaluation
 from protocol.tasks import sweep_holds
 from tests.factories import days_ago
 from victims.models import Victim
@@ -55,7 +56,7 @@ def test_the_sweep_reevaluates_holds_whose_due_date_has_come(officer, monkeypatc
     assert sweep_holds()["changed"] == 0  # not yet
 
     tomorrow = today + dt.timedelta(days=1)
-    monkeypatch.setattr(services, "today", lambda: tomorrow)
+    monkeypatch.setattr(evaluation, "today", lambda: tomorrow)
     # Only due, not lagging: the facts did not change, the date did.
     assert services.due_hold_ids(on=tomorrow, limit=10) == [referral.hold.pk]
     totals = sweep_holds()
@@ -86,7 +87,7 @@ def test_a_hold_that_keeps_failing_does_not_starve_the_others(
             raise ValueError("the engine broke")
         return real_evaluate(facts, on, policy)
 
-    monkeypatch.setattr(services, "evaluate", evaluate)
+    monkeypatch.setattr(evaluation, "evaluate", evaluate)
     totals = sweep_holds()
 
     assert totals["failed"] >= 1
@@ -183,7 +184,7 @@ def test_a_sweep_whose_recheck_fails_leaves_the_bookmark(officer, monkeypatch):
     def lost_connection(**kwargs):
         raise OperationalError("the database went away")
 
-    monkeypatch.setattr(services, "holds_reevaluate_batch", lost_connection)
+    monkeypatch.setattr(evaluation, "holds_reevaluate_batch", lost_connection)
     with pytest.raises(OperationalError):
         sweep_holds()
 

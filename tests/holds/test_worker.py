@@ -9,10 +9,10 @@ from django.db.models import F
 
 from cases.models import CaseStatusChange
 from config.celery import app
-from protocol import services
 from protocol.models import Hold
 from protocol.tasks import reevaluate_hold, sweep_holds
 from tests.worker import broker_unreachable, queue_length, wait_for
+from victims import services as victims_services
 from victims.models import Victim
 from victims.services import support_referral_create
 
@@ -136,7 +136,7 @@ def test_two_changes_end_in_the_same_hold_whatever_order_their_messages_arrive_i
     # Messages are held back here and delivered by hand, one at a time, in a chosen order.
     held: list[tuple[str, str]] = []
     monkeypatch.setattr(
-        services,
+        victims_services,
         "enqueue_reevaluation",
         lambda victim_id, trigger: held.append((str(victim_id), str(trigger))),
     )

@@ -2,7 +2,7 @@
 
 Sign-in first; 403 for a role that may not use a page at all; 404 for a record that is not the
 caller's (another force's case, a victim not referred to the adviser). Every page records its
-access as the API does, through the same helper (`accounts.permissions.audited`): a read is a
+access as the API does, through the same helper (`core.permissions.audited`): a read is a
 `view` or `list`, a refusal (403 or 404 for what exists) is `denied`, and a write leaves the same
 event as the same write through the API, in the write's own transaction.
 """
@@ -16,9 +16,9 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import permissions
 from accounts.models import AccessEvent
 from cases.models import Case, CaseStatusChange
+from core import permissions
 from protocol.models import EndConfirmation, Hold, Override
 from protocol.services import end_confirm, override_approve, override_request
 from tests.factories import UserFactory, make_referral

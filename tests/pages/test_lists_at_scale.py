@@ -8,9 +8,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.permissions import BoundedPaginator
 from cases.models import Case
 from cases.selectors import case_search, cases_matching
+from core.permissions import BoundedPaginator
 from tests.factories import make_referral
 from victims.models import Victim
 from victims.selectors import victims_matching

@@ -90,7 +90,7 @@ def test_the_navigation_shows_each_role_its_own_pages(officer, adviser, senior, 
 
 
 def test_error_pages_are_in_the_service_design_and_say_what_to_do(officer, client_for, rf):
-    from config import views
+    from core import views
 
     client = client_for(officer)
     not_found = client.get("/no-such-page")

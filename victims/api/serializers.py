@@ -4,9 +4,11 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import (
+from core.api import (
+    NOTE_MAX,
     CodeField,
     FactDateField,
+    OrganisationRefSerializer,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
@@ -18,8 +20,6 @@ from protocol.rules import values
 ALPHA3 = RegexValidator(r"^[A-Z]{3}$", "Give an ISO 3166-1 alpha-3 code, like SEN or GBR.")
 ISO639_1 = RegexValidator(r"^[a-z]{2}$", "Give an ISO 639-1 code, like fr or en.")
 TEXT_MAX = 2000
-NOTE_MAX = 5000
-
 # --- Inputs ----------------------------------------------------------------------------------
 
 
@@ -139,11 +139,6 @@ class ApplicationUpdateSerializer(ApplicationInputSerializer):
 
 
 # --- Outputs ---------------------------------------------------------------------------------
-
-
-class OrganisationRefSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
 
 
 class DependantSerializer(serializers.Serializer):

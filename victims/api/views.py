@@ -9,8 +9,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from accounts.permissions import ADVISER, POLICE
-from config.api import ApiView, cursor_pagination, error_responses
+from cases.selectors import case_list
+from core.api import ApiView, cursor_pagination, error_responses
+from core.permissions import ADVISER, POLICE
 from victims import selectors, services
 from victims.models import Application, Victim
 
@@ -42,7 +43,11 @@ class VictimDetailView(ApiView):
     )
     def get(self, request, victim_id):
         with self.audited(action="view", object_type="victim", object_id=victim_id, hidden=Victim):
-            victim = selectors.victim_detail(user=request.user, victim_id=victim_id)
+            victim = selectors.victim_detail(
+                user=request.user,
+                victim_id=victim_id,
+                visible_cases=case_list(user=request.user),
+            )
             data = VictimSerializer(victim).data
         return Response(data)
 

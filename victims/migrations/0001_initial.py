@@ -3,7 +3,7 @@
 import django.contrib.postgres.fields
 import django.db.models.deletion
 import uuid
-import victims.references
+import core.references
 from django.conf import settings
 from django.db import migrations, models
 
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
             name='Victim',
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reference', models.CharField(default=victims.references.new_victim_reference, max_length=10, unique=True)),
+                ('reference', models.CharField(default=core.references.new_victim_reference, max_length=10, unique=True)),
                 ('given_names', models.CharField(max_length=200)),
                 ('family_name', models.CharField(max_length=200)),
                 ('date_of_birth', models.DateField()),

@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.roles import OrganisationKind
 from accounts.services import organisation_create_or_update, parse_contact
+from core.roles import OrganisationKind
 
 
 class Command(BaseCommand):

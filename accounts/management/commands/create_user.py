@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation
-from accounts.roles import Role
 from accounts.services import set_up_link, user_create_or_update
+from core.roles import Role
 
 
 class Command(BaseCommand):

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
-from accounts.roles import ROLE_ORGANISATION_KIND, OrganisationKind
-from accounts.services import organisation_create_or_update, user_create_or_update
+from accounts.services import organisation_create_or_update, parse_contact, user_create_or_update
 from cases.models import Case
 from cases.services import case_status_change, referral_create
+from core.roles import ROLE_ORGANISATION_KIND, OrganisationKind
 from protocol import services as hold_services
 from protocol.models import Hold
 from victims.services import application_create, support_referral_create, support_update
@@ -144,8 +144,6 @@ class Command(BaseCommand):
         self._print_logins(users)
 
     def _organisations(self) -> dict[str, Organisation]:
-        from accounts.services import parse_contact
-
         found = {}
         for kind, code, name, contact in ORGANISATIONS:
             found[code], _ = organisation_create_or_update(

@@ -32,9 +32,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.permissions import audited, method_action, record_role_refusal
-
 from .errors import ConflictError
+from .permissions import audited, method_action, record_role_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +229,7 @@ class ApiView(APIView):
         self, *, action: str, object_type: str, object_id="", detail: str = "", hidden=None
     ):
         """Do the access and record it in one transaction, as the pages do
-        (`accounts.permissions.audited`): a refusal, or an object that exists but is not the
+        (`core.permissions.audited`): a refusal, or an object that exists but is not the
         caller's (`hidden`), is recorded as denied; a missing object is a 404."""
         return audited(
             self.request,
@@ -342,6 +341,18 @@ class CodeFieldExtension(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         return {"type": "string", "enum": list(self.target.choices)}
+
+
+# --- Shared shapes ---------------------------------------------------------------------------
+
+# The longest note a change may carry (a support update, a case's status change).
+NOTE_MAX = 5000
+
+
+# An organisation as other records name it (no docstring: it would enter the OpenAPI schema).
+class OrganisationRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
 
 
 # --- Documentation helpers ---------------------------------------------------------------------

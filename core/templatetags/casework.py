@@ -1,11 +1,15 @@
 """Template helpers for the GOV.UK pages: form fields as design-system markup, and plain words
 for the codes the rules and records use."""
 
+import datetime as dt
+
 from django import forms, template
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from accounts.forms import DATE_PARTS, DateField
-from accounts.roles import Role
+from core.forms import DATE_PARTS, DateField
+from core.forms import language_name as _language_name
+from core.roles import Role
 from protocol.rules import values
 
 register = template.Library()
@@ -281,8 +285,6 @@ def trigger_label(code) -> str:
 @register.filter
 def isodate(value):
     """An ISO date string (as the referral draft keeps dates) as a date, for `|date`."""
-    import datetime as dt
-
     try:
         return dt.date.fromisoformat(value) if value else None
     except (TypeError, ValueError):
@@ -320,9 +322,7 @@ def change_lines(change) -> list[str]:
 
 @register.filter
 def language_name(code) -> str:
-    from cases.forms import language_name as name
-
-    return name(code)
+    return _language_name(code)
 
 
 @register.filter
@@ -340,8 +340,6 @@ def after_headline(message) -> str:
 @register.filter
 def when(value) -> str:
     """A timestamp in GOV.UK style, in the service's time zone: 24 November 2026 at 7:49pm."""
-    from django.utils import timezone
-
     if not value:
         return ""
     local = timezone.localtime(value)
