@@ -16,6 +16,7 @@ import hmac as hmac_lib
 import json
 import secrets
 from typing import NamedTuple
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -190,7 +191,7 @@ def record_access(
     user,
     action: str,
     object_type: str = "",
-    object_id: str = "",
+    object_id: str | UUID = "",
     outcome: str = AccessEvent.Outcome.ALLOWED,
     request=None,
     detail: str = "",
@@ -206,7 +207,7 @@ def record_access(
             request=request,
             action=action,
             object_type=object_type,
-            object_id=object_id,
+            object_id=str(object_id),
             outcome=outcome,
             detail=detail,
             chain=chain,

@@ -65,7 +65,7 @@ def organisation_create_or_update(
         )
     organisation = Organisation.objects.select_for_update().filter(code=code).first()
     created = organisation is None
-    if created:
+    if organisation is None:
         group, _ = Group.objects.get_or_create(name=f"org:{code}")
         organisation = Organisation(code=code, group=group)
     elif organisation.kind != kind and organisation.members.exists():
@@ -112,7 +112,7 @@ def user_create_or_update(
         raise ValidationError({"role": error.messages}) from None
     user = User.objects.select_for_update().filter(email=email).first()
     created = user is None
-    if created:
+    if user is None:
         user = User(email=email)
     user.organisation = organisation
     if full_name:
@@ -271,6 +271,8 @@ def user_update(
             "You cannot change your own roles, organisation or access: ask another administrator."
         )
     if access_changes:
+        if new_organisation is None:
+            raise ValidationError({"organisation": "Choose the account's organisation."})
         new_roles = _valid_roles(new_organisation, new_roles)
     account.organisation = new_organisation
     if full_name is not None:
@@ -279,6 +281,7 @@ def user_update(
         account.is_active = is_active
     account.save()
     if access_changes:
+        assert new_organisation is not None  # refused above
         account.groups.set([new_organisation.group, *(role_group(role) for role in new_roles)])
         moved = (
             f"; organisation {old_organisation.code if old_organisation else '(none)'}"

@@ -1,7 +1,10 @@
 """Reads of cases, scoped to the caller."""
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
+from accounts.models import User
 from core.permissions import granted_to_organisation
 from core.roles import POLICE_ROLES, Role
 from victims.models import Victim
@@ -10,7 +13,7 @@ from victims.selectors import victim_list, victims_matching
 from .models import Case, CaseGroupObjectPermission, CaseStatusChange
 
 
-def case_list(*, user) -> QuerySet[Case]:
+def case_list(*, user: User) -> QuerySet[Case]:
     """Police: their force's cases. Advisers: cases of victims referred to their organisation
     (the API and pages leave out the narrative for them). Everyone else: none."""
     if not user.is_authenticated:
@@ -29,12 +32,12 @@ def case_list(*, user) -> QuerySet[Case]:
     return Case.objects.none()
 
 
-def case_get(*, user, case_id) -> Case:
+def case_get(*, user: User, case_id) -> Case:
     """One case the caller may see; `Case.DoesNotExist` (a 404) otherwise."""
     return case_list(user=user).select_related("victim", "force", "victim__hold").get(pk=case_id)
 
 
-def cases_matching(text: str) -> QuerySet[Case]:
+def cases_matching(text: str) -> QuerySet[Case, Any]:
     """The ids of every case whose reference is `text`, whose crime reference contains it (any
     case), or whose victim's reference or name matches it (`victims_matching`): a subquery for
     a scoped list. Each part is read through its own index (the unique references, the
@@ -55,7 +58,7 @@ def cases_matching(text: str) -> QuerySet[Case]:
 
 def case_search(
     *,
-    user,
+    user: User,
     text: str | None = None,
     status: str | None = None,
     prosecution_status: str | None = None,
@@ -76,7 +79,7 @@ def case_search(
     return cases.select_related("force", "victim", "victim__hold")
 
 
-def case_detail(*, user, case_id) -> Case:
+def case_detail(*, user: User, case_id) -> Case:
     """One case the caller may see with its status history; `Case.DoesNotExist` otherwise.
     (The API leaves out the narrative and the notes for advisers.)"""
     return (
@@ -89,6 +92,6 @@ def case_detail(*, user, case_id) -> Case:
     )
 
 
-def can_change_case(*, user, case: Case) -> bool:
+def can_change_case(*, user: User, case: Case) -> bool:
     """Police of the case's own force may record status changes."""
     return user.has_role(*POLICE_ROLES) and case.force_id == user.organisation_id

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
@@ -85,6 +85,8 @@ def referral_create(
 ) -> Referral:
     """Log a police referral: a victim (new, or one already known to this force) and a case."""
     force = officer.organisation
+    if force is None:
+        raise PermissionDenied("Only an officer of a police force may log a referral.")
     errors: dict[str, list[str]] = {}
     case_data = {key: case[key] for key in CASE_FIELDS if key in case}
     case_data.setdefault("referred_on", timezone.localdate())
@@ -122,6 +124,7 @@ def referral_create(
                 {"case.crime_reference": "Your force already referred this victim for this crime."}
             )
     else:
+        assert victim is not None  # one of the two, checked above
         victim_record = Victim(**{key: victim[key] for key in VICTIM_FIELDS if key in victim})
         _full_clean(victim_record, prefix="victim")
         victim_record.save(force_insert=True)

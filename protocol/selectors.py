@@ -5,6 +5,7 @@ import re
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
+from accounts.models import User
 from cases.models import Case
 from cases.selectors import case_list
 from core.roles import Role
@@ -41,7 +42,7 @@ def review_queue() -> QuerySet[Hold]:
     )
 
 
-def override_list(*, user, status: str | None = None) -> QuerySet[Override]:
+def override_list(*, user: User, status: str | None = None) -> QuerySet[Override]:
     """Public-protection overrides, newest first, for IE seniors only (hold references, no
     identities), optionally of one status (`requested`: those waiting for a second senior)."""
     if user is None or not user.is_authenticated or not user.has_role(Role.IE_SENIOR):
@@ -52,7 +53,7 @@ def override_list(*, user, status: str | None = None) -> QuerySet[Override]:
     return overrides.order_by("-requested_at")
 
 
-def override_queue(*, user) -> QuerySet[Override]:
+def override_queue(*, user: User) -> QuerySet[Override]:
     """Overrides waiting for a decision, then approved ones that may be revoked (IE seniors)."""
     return (
         override_list(user=user)
@@ -61,7 +62,7 @@ def override_queue(*, user) -> QuerySet[Override]:
     )
 
 
-def override_get(*, user, override_id) -> Override:
+def override_get(*, user: User, override_id) -> Override:
     """One override (`Override.DoesNotExist` otherwise)."""
     return override_list(user=user).get(pk=override_id)
 
@@ -81,7 +82,7 @@ def mask_case_references(lines, visible: set[str]) -> list[str]:
     ]
 
 
-def hold_for_victim(victim: Victim, *, user=None) -> Hold:
+def hold_for_victim(victim: Victim, *, user: User | None = None) -> Hold:
     """The victim's hold with its history (the caller has already been scoped to the victim).
 
     With `user`, explanation lines (current and past) name only the cases that user may see.

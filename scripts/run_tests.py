@@ -1,5 +1,6 @@
 """The whole test suite (`make test`): lint, the architecture contracts (the rules engine's
-purity, the order of the apps), the migrations check, then pytest against real PostgreSQL and
+purity, the order of the apps), types (mypy over the services, selectors and rules), the
+migrations check, then pytest against real PostgreSQL and
 Redis (from the environment, or embedded)."""
 
 import os
@@ -28,6 +29,7 @@ def main() -> None:
     run("lint", [str(BIN / "ruff"), "check", "."], env)
     run("format", [str(BIN / "ruff"), "format", "--check", "."], env)
     run("architecture", [str(BIN / "lint-imports")], env)
+    run("types", [str(BIN / "mypy")], env)
     with services(database_var="TEST_DATABASE_URL") as urls:
         env.update(urls)
         python = str(BIN / "python")

@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from accounts.models import User
 from core.normalise import name_key
 from core.permissions import granted_to_organisation
 from core.roles import POLICE_ROLES, Role
@@ -18,7 +19,7 @@ from .models import (
 VICTIM_ROLES = (*POLICE_ROLES, Role.SUPPORT_ADVISER)
 
 
-def victim_list(*, user) -> QuerySet[Victim]:
+def victim_list(*, user: User) -> QuerySet[Victim]:
     """Police: victims of their force's cases. Advisers: victims referred to their organisation.
     Everyone else: none (administrators included)."""
     if not user.is_authenticated or not user.has_role(*VICTIM_ROLES):
@@ -42,12 +43,12 @@ def victims_matching(victims: QuerySet[Victim], text: str) -> QuerySet[Victim]:
     return victims.alias(search_name=full_name_key()).filter(condition)
 
 
-def victim_get(*, user, victim_id) -> Victim:
+def victim_get(*, user: User, victim_id) -> Victim:
     """One victim the caller may see; `Victim.DoesNotExist` (a 404) otherwise."""
     return victim_list(user=user).get(pk=victim_id)
 
 
-def victim_detail(*, user, victim_id, visible_cases: QuerySet) -> Victim:
+def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
     """One victim the caller may see, with what the victim page shows loaded in a fixed number
     of queries: the hold, dependants, support engagements, applications, and only the cases
     the caller may see (another force's case stays invisible): `visible_cases` is the caller's
@@ -72,11 +73,11 @@ def victim_detail(*, user, victim_id, visible_cases: QuerySet) -> Victim:
     )
 
 
-def application_get(*, user, application_id) -> Application:
+def application_get(*, user: User, application_id) -> Application:
     """An application the adviser's organisation recorded, of a victim it may still see: an
     application belongs to the organisation that recorded it (API.md), so another organisation
     supporting the same person gets a 404 for it, as for anything not theirs."""
-    if not user.has_role(Role.SUPPORT_ADVISER):
+    if not user.has_role(Role.SUPPORT_ADVISER) or user.organisation_id is None:
         raise Application.DoesNotExist
     return Application.objects.select_related("victim").get(
         pk=application_id,

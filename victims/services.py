@@ -76,7 +76,12 @@ def enqueue_reevaluation(victim_id: UUID, trigger: str) -> None:
 
 
 def disclosure_record(
-    *, victim: Victim, organisation: Organisation, categories: list[str], purpose: str, by=None
+    *,
+    victim: Victim,
+    organisation: Organisation,
+    categories: list[str],
+    purpose: str,
+    by: User | None = None,
 ) -> Disclosure:
     """Record that the victim's data was disclosed to `organisation` (told to the victim)."""
     return Disclosure.objects.create(
@@ -105,6 +110,7 @@ def support_referral_create(
             f"No support organisation has the code {organisation_code!r}."
         )
     raise_if(errors)
+    assert organisation is not None and consent_given_on is not None  # raise_if refused both
     if SupportEngagement.objects.filter(
         victim=victim, organisation=organisation, status__in=OPEN_SUPPORT_STATUSES
     ).exists():

@@ -14,7 +14,7 @@ from core.roles import POLICE_ROLES, Role
 ORGANISATION_READERS = (*POLICE_ROLES, Role.SUPPORT_ADVISER, Role.ADMINISTRATOR)
 
 
-def organisation_list(*, user, kind: str | None = None) -> QuerySet[Organisation]:
+def organisation_list(*, user: User, kind: str | None = None) -> QuerySet[Organisation]:
     """Organisations' codes, names and contact points: for police, advisers and
     administrators (public contact points, no members); nobody else."""
     if user is None or not user.is_authenticated or not user.has_role(*ORGANISATION_READERS):
@@ -25,7 +25,9 @@ def organisation_list(*, user, kind: str | None = None) -> QuerySet[Organisation
     return organisations.order_by("code")
 
 
-def user_list(*, user, organisation: str | None = None, role: str | None = None) -> QuerySet[User]:
+def user_list(
+    *, user: User, organisation: str | None = None, role: str | None = None
+) -> QuerySet[User]:
     """User accounts, for administrators only, with organisation and roles loaded."""
     if user is None or not user.is_authenticated or not user.has_role(Role.ADMINISTRATOR):
         return User.objects.none()
@@ -37,14 +39,14 @@ def user_list(*, user, organisation: str | None = None, role: str | None = None)
     return users.order_by("email")
 
 
-def user_get(*, user, user_id) -> User:
+def user_get(*, user: User, user_id) -> User:
     """One user account (administrators only); `User.DoesNotExist` otherwise."""
     return user_list(user=user).get(pk=user_id)
 
 
 def access_event_list(
     *,
-    user,
+    user: User,
     action: str | None = None,
     outcome: str | None = None,
     object_type: str | None = None,

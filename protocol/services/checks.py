@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core.normalise import home_office_reference_key, name_key
 from core.permissions import record_access
 
@@ -110,7 +111,7 @@ def _match(
 
 def hold_check(
     *,
-    user,
+    user: User,
     request=None,
     home_office_reference: str | None = None,
     family_name: str | None = None,

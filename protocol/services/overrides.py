@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core.errors import ConflictError
 from victims import services as victims_services
 
@@ -41,7 +42,7 @@ NOT_ENDABLE = "No hold due for review has this reference: only such a hold can b
 
 @transaction.atomic
 def override_request(
-    *, by, hold_reference: str, category: str, justification: str, expires_on: date | None
+    *, by: User, hold_reference: str, category: str, justification: str, expires_on: date | None
 ) -> Override:
     """An IE senior asks for a public-protection override of a hold in force (409 with
     `NOT_OVERRIDABLE` for any other reference, known or not)."""
@@ -73,7 +74,7 @@ def override_request(
     return override
 
 
-def _decidable(override_id, by) -> Override:
+def _decidable(override_id, by: User) -> Override:
     override = Override.objects.select_for_update().select_related("hold").get(pk=override_id)
     if override.status != "requested":
         raise ConflictError(f"This override is {override.status}: it can no longer be decided.")
@@ -83,7 +84,7 @@ def _decidable(override_id, by) -> Override:
 
 
 @transaction.atomic
-def override_approve(*, override_id, by, note: str = "") -> Override:
+def override_approve(*, override_id, by: User, note: str = "") -> Override:
     """Another IE senior approves the override; the hold is re-evaluated at once."""
     override = _decidable(override_id, by)
     override.status = "approved"
@@ -103,7 +104,7 @@ def override_approve(*, override_id, by, note: str = "") -> Override:
 
 
 @transaction.atomic
-def override_reject(*, override_id, by, note: str = "") -> Override:
+def override_reject(*, override_id, by: User, note: str = "") -> Override:
     """Another IE senior rejects the override request; the hold is unchanged."""
     override = _decidable(override_id, by)
     override.status = "rejected"
@@ -120,7 +121,7 @@ def override_reject(*, override_id, by, note: str = "") -> Override:
 
 
 @transaction.atomic
-def override_revoke(*, override_id, by, note: str = "") -> Override:
+def override_revoke(*, override_id, by: User, note: str = "") -> Override:
     """End an approved override: the hold returns to what the rules say."""
     override = Override.objects.select_for_update().select_related("hold").get(pk=override_id)
     if override.status != "approved":
@@ -144,7 +145,7 @@ def override_revoke(*, override_id, by, note: str = "") -> Override:
 
 
 @transaction.atomic
-def end_confirm(*, hold_reference: str, by, reason: str) -> Hold:
+def end_confirm(*, hold_reference: str, by: User, reason: str) -> Hold:
     """An IE senior confirms the end of a hold that is `review_due` (409 with `NOT_ENDABLE`
     for any other reference, known or not)."""
     if reason not in values.END_REASONS:
