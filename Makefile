@@ -14,9 +14,10 @@ demo: setup
 test: setup
 	$(PY) scripts/run_tests.py
 
-## As `make test`, leaving out the tests that start worker processes or drive a browser
+## As `make test`, leaving out the tests that start worker processes or drive a browser, spread
+## over the machine's cores (pytest-xdist: each process has a test database of its own)
 test-fast: setup
-	$(PY) scripts/run_tests.py -m "not worker and not browser"
+	$(PY) scripts/run_tests.py -m "not worker and not browser" -n auto
 
 ## The production settings under gunicorn: sign-in, /healthz and a page of each role (CI runs it)
 smoke: setup

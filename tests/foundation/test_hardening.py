@@ -85,7 +85,15 @@ def test_a_well_formed_request_id_is_kept_and_tied_to_the_access_event(api, offi
 
 
 @pytest.mark.parametrize(
-    "supplied", ["abc", "x" * 64, "<script>", "1; DROP TABLE", "0" * 31, str(uuid.uuid4()) + "0"]
+    "supplied",
+    [
+        "abc",
+        "x" * 64,
+        "<script>",
+        "1; DROP TABLE",
+        "0" * 31,
+        "6ea84dd4-9e08-4e68-a502-cb177cfee46f0",
+    ],
 )
 def test_a_client_chosen_request_id_that_is_not_a_uuid_is_replaced(api, officer, supplied):
     response = api(officer).get("/api/v1/cases", HTTP_X_REQUEST_ID=supplied)
