@@ -6,7 +6,9 @@ standby from it with `pg_basebackup -R` (streaming replication on loopback, anot
 runs the service under gunicorn with `DATABASE_URL` = the primary and `DATABASE_REPLICA_URL` =
 the standby. With the standby's replay paused (a replica lagging as far as one can), a referral
 written through the service's code with both settings is on the primary at once: a hold check
-finds its hold in force at once, while the statistics still count the five the replica has.
+finds its hold in force at once, and a hold that lags facts changed meanwhile is re-evaluated on
+the primary's facts before the check answers, while the statistics still count the five the
+replica has.
 Replay resumed, the statistics count six. Every write (the referral, the checks, the access
 events of every request, statistics included) is on the primary, which the standby refuses.
 """
@@ -55,11 +57,29 @@ print(json.dumps({"caseworker": token_issue(user=caseworker)[0],
                   "analyst": token_issue(user=analyst)[0]}))
 """
 
-LATE_REFERRAL = f"""
+CHANGED = "B1000000"  # a person whose investigation closes while the replica lags
+
+WHILE_LAGGING = f"""
 from accounts.models import User
-from tests.factories import make_referral
-make_referral(User.objects.get(email="officer@northshire.example"),
-              victim={{"home_office_reference": "{LATE}"}})
+from cases.models import Case
+from cases.services import case_status_change
+from tests.factories import days_ago, make_referral
+officer = User.objects.get(email="officer@northshire.example")
+make_referral(officer, victim={{"home_office_reference": "{LATE}"}})
+case_status_change(
+    case=Case.objects.get(victim__home_office_reference="{CHANGED}"),
+    by=officer,
+    changes={{
+        "investigation_status": "no_further_action",
+        "closed_on": days_ago(10),
+        "outcome_code": 16,
+    }},
+)
+"""
+GROUNDS = """
+SELECT hold.grounds, hold.evaluated_version, victim.facts_version
+FROM protocol_hold hold JOIN victims_victim victim ON victim.id = hold.victim_id
+WHERE victim.home_office_reference = %s
 """
 
 
@@ -231,15 +251,22 @@ def test_statistics_read_the_replica_and_hold_checks_never_do(world, service):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     try:
-        # A write through the service's code, with the replica configured: on the primary.
-        _shell(world["env"], LATE_REFERRAL)
+        # Writes through the service's code, with the replica configured: on the primary. (No
+        # worker runs, so the closed investigation's hold is left lagging its facts.)
+        _shell(world["env"], WHILE_LAGGING)
         find = "SELECT count(*) FROM victims_victim WHERE home_office_reference = %s"
         assert _query(primary, find, [LATE])[0] == 1
         assert _query(standby, find, [LATE])[0] == 0  # not on the replica yet
+        grounds, evaluated, facts = _query(primary, GROUNDS, [CHANGED])
+        assert evaluated < facts and grounds == ["investigation_ongoing"]
+        assert _query(standby, GROUNDS, [CHANGED])[2] < facts  # the replica has older facts
 
         # The hold check reads the primary: the new hold is in force at once...
         answer = _check(caseworker, service, LATE)
         assert answer["in_force"] is True, answer
+        # ...and the lagging hold is re-evaluated first, on the primary's (newest) facts.
+        assert _check(caseworker, service, CHANGED)["in_force"] is True
+        assert _query(primary, GROUNDS, [CHANGED]) == (["review_window"], facts, facts)
         # ...while the statistics, read on the replica, do not count it yet.
         assert _active_holds(analyst, service) == 5
         assert _query(primary, "SELECT count(*) FROM protocol_hold")[0] == 6
@@ -250,7 +277,7 @@ def test_statistics_read_the_replica_and_hold_checks_never_do(world, service):
     assert _active_holds(analyst, service) == 6
 
     # Every write went to the primary: both checks and every request's access event.
-    assert _query(primary, "SELECT count(*) FROM protocol_holdcheck")[0] == 2
+    assert _query(primary, "SELECT count(*) FROM protocol_holdcheck")[0] == 3
     viewed = "SELECT count(*) FROM accounts_accessevent WHERE object_type = 'statistics'"
     assert _query(primary, viewed)[0] == 3
     assert _query(standby, "SELECT pg_is_in_recovery()")[0]  # it could have taken none
