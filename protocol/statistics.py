@@ -6,6 +6,10 @@ most tables can be worked out from another table (cases by crime type and cases 
 investigation status both add up to the number of cases), a table with exactly one suppressed
 cell also suppresses its next smallest count, so the hidden one cannot be found by subtraction.
 Zero is shown: it discloses nobody.
+
+The counts are read from the read replica when one is configured (`replica_or_default`): they
+may lag the primary by the replica's replay delay, which an anonymised count can afford. Nothing
+person-level, no permission check and no hold decision is ever read there.
 """
 
 from collections.abc import Iterable
@@ -16,6 +20,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.models import Case
+from core.db_router import replica_or_default
 from protocol.rules import values
 from victims.models import Application, SupportEngagement
 
@@ -77,50 +82,50 @@ def _monthly(queryset, field: str) -> list[Cell]:
 
 
 def statistics() -> dict:
-    """The anonymised counts, computed with aggregate queries."""
-    grounds = Hold.objects.aggregate(
+    """The anonymised counts, computed with aggregate queries on the replica if there is one."""
+    db = replica_or_default()
+    holds, cases = Hold.objects.using(db), Case.objects.using(db)
+    engagements, applications = SupportEngagement.objects.using(db), Application.objects.using(db)
+    overrides, hold_checks_made = Override.objects.using(db), HoldCheck.objects.using(db)
+    grounds = holds.aggregate(
         **{code: Count("pk", filter=Q(grounds__contains=[code])) for code in values.GROUND_CODES}
     )
-    flags = Hold.objects.aggregate(
+    flags = holds.aggregate(
         **{code: Count("pk", filter=Q(flags__contains=[code])) for code in values.FLAG_CODES}
     )
-    outcome_counts = _grouped(Case.objects.filter(outcome_code__isnull=False), "outcome_code")
-    hold_checks = HoldCheck.objects.aggregate(
+    outcome_counts = _grouped(cases.filter(outcome_code__isnull=False), "outcome_code")
+    hold_checks = hold_checks_made.aggregate(
         in_force=Count("pk", filter=Q(answered_in_force=True)),
         not_in_force=Count("pk", filter=Q(answered_in_force=False)),
     )
     return {
         "generated_at": timezone.now(),
         "suppressed_below": SUPPRESS_BELOW,
-        "holds_by_status": _table(_grouped(Hold.objects, "status"), values.HOLD_STATUSES),
+        "holds_by_status": _table(_grouped(holds, "status"), values.HOLD_STATUSES),
         "holds_by_ground": _table(grounds, values.GROUND_CODES),
         "holds_by_flag": _table(flags, values.FLAG_CODES),
-        "cases_by_crime_type": _table(_grouped(Case.objects, "crime_type"), values.CRIME_TYPES),
-        "cases_by_role": _table(_grouped(Case.objects, "role"), values.CASE_ROLES),
+        "cases_by_crime_type": _table(_grouped(cases, "crime_type"), values.CRIME_TYPES),
+        "cases_by_role": _table(_grouped(cases, "role"), values.CASE_ROLES),
         "cases_by_investigation_status": _table(
-            _grouped(Case.objects, "investigation_status"), values.INVESTIGATION_STATUSES
+            _grouped(cases, "investigation_status"), values.INVESTIGATION_STATUSES
         ),
         "cases_by_prosecution_status": _table(
-            _grouped(Case.objects, "prosecution_status"), values.PROSECUTION_STATUSES
+            _grouped(cases, "prosecution_status"), values.PROSECUTION_STATUSES
         ),
         "cases_by_outcome_code": _table(
             outcome_counts,
             values.OUTCOME_CODES,
             label=lambda code: values.OUTCOME_CODE_LABELS.get(code, str(code)),
         ),
-        "referrals_by_month": _monthly(Case.objects, "referred_on"),
+        "referrals_by_month": _monthly(cases, "referred_on"),
         "support_engagements_by_status": _table(
-            _grouped(SupportEngagement.objects, "status"), values.SUPPORT_STATUSES
+            _grouped(engagements, "status"), values.SUPPORT_STATUSES
         ),
-        "applications_by_route": _table(
-            _grouped(Application.objects, "route"), values.APPLICATION_ROUTES
-        ),
-        "overrides_by_status": _table(
-            _grouped(Override.objects, "status"), values.OVERRIDE_STATUSES
-        ),
+        "applications_by_route": _table(_grouped(applications, "route"), values.APPLICATION_ROUTES),
+        "overrides_by_status": _table(_grouped(overrides, "status"), values.OVERRIDE_STATUSES),
         "overrides_by_category": _table(
-            _grouped(Override.objects, "category"), values.OVERRIDE_CATEGORIES
+            _grouped(overrides, "category"), values.OVERRIDE_CATEGORIES
         ),
         "hold_checks_by_answer": _table(hold_checks, ("in_force", "not_in_force")),
-        "hold_checks_by_month": _monthly(HoldCheck.objects, "at"),
+        "hold_checks_by_month": _monthly(hold_checks_made, "at"),
     }

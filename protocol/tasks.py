@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections, reset_queries
 
 from core.health import worker_heartbeat_key
+from core.locks import single_run
 from core.redis_client import redis_client
 
 from .models import Hold
@@ -57,10 +58,23 @@ def sweep_holds() -> dict[str, int]:
     next slice of a walk through all the holds (which repairs any stored decision that differs
     from a fresh one). Walks the holds once, in primary-key order, so a hold that keeps failing
     cannot starve the others. Locked holds are skipped: whoever holds the lock is evaluating
-    them already, and the next sweep looks again."""
+    them already, and the next sweep looks again.
+
+    One sweep at a time: a sweep that starts while another runs (a second beat process, or a
+    slow sweep overlapping the next) does nothing and says so with `skipped`. Without the lock
+    no decision would be doubled (each hold is re-read under its row lock and a decision is
+    written only when it changes), but the work would be, and the re-check walk's slice too."""
+    with single_run("protocol.tasks.sweep_holds") as mine:
+        if not mine:
+            logger.info("Hold sweep skipped: another sweep is running")
+            return {"evaluated": 0, "changed": 0, "failed": 0, "skipped": 1}
+        return _sweep()
+
+
+def _sweep() -> dict[str, int]:
     batch = settings.HOLD_SWEEP_BATCH
     on = evaluation.today()
-    totals = {"evaluated": 0, "changed": 0, "failed": 0}
+    totals = {"evaluated": 0, "changed": 0, "failed": 0, "skipped": 0}
 
     def run(ids) -> None:
         result = evaluation.holds_reevaluate_batch(
