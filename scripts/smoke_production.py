@@ -154,8 +154,11 @@ def wait_for(url_check, what: str, seconds: float = 60) -> None:
 
 def main() -> int:
     with ExitStack() as stack:
-        urls = stack.enter_context(services(database_var="DATABASE_URL"))
-        base_url = os.environ.get("TEST_DATABASE_URL") or urls["DATABASE_URL"]
+        # CI names its server in TEST_DATABASE_URL (as for `make test`); otherwise DATABASE_URL,
+        # or an embedded server when neither is set.
+        var = "TEST_DATABASE_URL" if os.environ.get("TEST_DATABASE_URL") else "DATABASE_URL"
+        urls = stack.enter_context(services(database_var=var))
+        base_url = urls[var]
         static_root = stack.enter_context(tempfile.TemporaryDirectory(prefix="smoke-static-"))
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
