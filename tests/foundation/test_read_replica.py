@@ -16,7 +16,6 @@ events of every request, statistics included) is on the primary, which the stand
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,9 +33,9 @@ import embedded  # noqa: E402
 
 from core.db_router import PrimaryRouter, replica_or_default  # noqa: E402
 from protocol.models import Hold  # noqa: E402
+from tests.servers import gunicorn  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 LATE = "B7654321"  # the person referred while the replica lags
 
 SETUP = """
@@ -182,37 +181,8 @@ def world():
 @pytest.fixture(scope="module")
 def service(world):
     """The service under gunicorn, with the primary and the replica."""
-    port = embedded._free_port()
-    log_path = world["folder"] / "gunicorn.log"
-    log = log_path.open("wb")
-    server = subprocess.Popen(
-        [GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "1", "-t", "30"],
-        cwd=ROOT,
-        env=world["env"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{base}/healthz", timeout=5)
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+    with gunicorn(world["env"], world["folder"] / "gunicorn.log") as (base, _):
         yield base
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-        print(log_path.read_text(errors="replace")[-5000:])
 
 
 def _session(token: str) -> requests.Session:

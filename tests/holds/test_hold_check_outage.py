@@ -11,12 +11,9 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -27,8 +24,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from embedded import start_postgres, start_redis  # noqa: E402
 
+from tests.servers import gunicorn  # noqa: E402
+
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 REFERENCE = "B1234567"
 WARNING = "Do not take any enforcement action against this person until a check succeeds"
 
@@ -54,12 +52,6 @@ print(json.dumps({
 
 def _port(url: str) -> int:
     return int(re.search(r":(\d+)/", url).group(1))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Service:
@@ -164,27 +156,8 @@ def world():
 def test_a_check_that_cannot_be_made_answers_503_and_recovers(world, settings_module):
     folder, stops, people = world["folder"], world["stops"], world["people"]
     env = {**world["env"], "DJANGO_SETTINGS_MODULE": settings_module}
-    port = _free_port()
     log_path = folder / f"gunicorn-{settings_module}.log"
-    log = log_path.open("wb")
-    server = subprocess.Popen(
-        [GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "1", "-t", "30"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{base}/check-a-hold", timeout=5, allow_redirects=False)
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+    with gunicorn(env, log_path, ready_path="/check-a-hold") as (base, server):
         service = Service(base, people["token"], people["session"])
         _assert_answered(service, people["hold"])
 
@@ -201,12 +174,3 @@ def test_a_check_that_cannot_be_made_answers_503_and_recovers(world, settings_mo
         _, stops["redis"] = start_redis(folder / "redis", port=_port(env["REDIS_URL"]))
         _assert_answered(service, people["hold"])
         assert server.poll() is None  # the same gunicorn throughout
-    finally:
-        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-        print(log_path.read_text(errors="replace")[-5000:])
