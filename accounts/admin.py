@@ -7,22 +7,13 @@ never set by someone else, nobody changes their own roles, and every change is l
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import AccessEvent, Organisation, User
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Organisation)
-class OrganisationAdmin(ReadOnly, admin.ModelAdmin):
+class OrganisationAdmin(ReadOnlyAdmin):
     list_display = ("name", "code", "kind", "contact_team", "contact_email")
     list_filter = ("kind",)
     search_fields = ("name", "code")
@@ -30,7 +21,7 @@ class OrganisationAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(ReadOnly, BaseUserAdmin):
+class UserAdmin(ReadOnlyAdmin, BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "full_name", "organisation", "is_active", "is_superuser")
     list_filter = ("organisation__kind", "is_active", "groups")

@@ -180,6 +180,12 @@ def checkpoint_take() -> bool:
     if problems:
         logger.error("Access log checkpoint not taken (run verify_audit): %s", "; ".join(problems))
         return False
+    if latest is None:
+        # Deleting the key in Redis must not pass unnoticed: the new baseline is logged.
+        logger.warning(
+            "No access log checkpoint in Redis: taking a new baseline (compare it with the last "
+            "checkpoint in the service's log)"
+        )
     checkpoint_save(
         {
             chain: ChainEnd(head.last_id, head.event_count, head.hmac)

@@ -114,33 +114,20 @@ def prepare_pages(data: dict) -> dict:
             cursor.execute("VACUUM (ANALYZE)")
     password = secrets.token_urlsafe(18)
     users = {
-        "officer": [
+        kind: [
             user_create_or_update(
-                email=f"officer{n}@bench.example",
-                organisation=force,
-                roles=["police_officer"],
+                email=f"{kind}{n}@bench.example",
+                organisation=organisation,
+                roles=[role],
                 password=password,
             )[0]
             for n in range(USERS)
-        ],
-        "adviser": [
-            user_create_or_update(
-                email=f"adviser{n}@bench.example",
-                organisation=support,
-                roles=["support_adviser"],
-                password=password,
-            )[0]
-            for n in range(USERS)
-        ],
-        "senior": [
-            user_create_or_update(
-                email=f"senior{n}@bench.example",
-                organisation=ie,
-                roles=["ie_senior"],
-                password=password,
-            )[0]
-            for n in range(USERS)
-        ],
+        ]
+        for kind, organisation, role in (
+            ("officer", force, "police_officer"),
+            ("adviser", support, "support_adviser"),
+            ("senior", ie, "ie_senior"),
+        )
     }
     victim_ids = [
         str(pk)

@@ -12,14 +12,6 @@ def new_reference(prefix: str) -> str:
     return f"{prefix}-" + "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 
-def make_reference_default(prefix: str):
-    def default() -> str:
-        return new_reference(prefix)
-
-    default.__name__ = f"new_{prefix.lower()}_reference"
-    return default
-
-
 def new_victim_reference() -> str:
     return new_reference("V")
 

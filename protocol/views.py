@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from cases.selectors import case_list
 from core.errors import ConflictError
 from core.permissions import (
+    COUNT_UP_TO,
     IE,
     IE_SENIOR,
     BoundedPaginator,
@@ -56,13 +57,10 @@ LIST = {"GET": "list"}
 # --- Home -----------------------------------------------------------------------------------------
 
 
-HOME_COUNT_UP_TO = 1000
-
-
 def _bounded_count(queryset) -> BoundedPaginator:
     """A count that stops at 1,000 (`.count`, and `.more` beyond it): an exact count of a
     national force's cases would read every one of them for a sentence on the home page."""
-    return BoundedPaginator(queryset, 1, count_up_to=HOME_COUNT_UP_TO)
+    return BoundedPaginator(queryset, 1, count_up_to=COUNT_UP_TO)
 
 
 @login_required

@@ -74,25 +74,29 @@ def override_request(
     return override
 
 
-def _decidable(override_id, by: User) -> Override:
+def _decide(override_id, by: User, *, status: str, note: str, **fields) -> Override:
+    """Record another IE senior's decision on a requested override (locked while deciding)."""
     override = Override.objects.select_for_update().select_related("hold").get(pk=override_id)
     if override.status != "requested":
         raise ConflictError(f"This override is {override.status}: it can no longer be decided.")
     if override.requested_by_id == by.pk:
         raise PermissionDenied("You requested this override: another IE senior must decide it.")
+    override.status = status
+    override.decided_by = by
+    override.decided_at = timezone.now()
+    override.decision_note = note
+    for name, value in fields.items():
+        setattr(override, name, value)
+    override.save()
     return override
 
 
 @transaction.atomic
 def override_approve(*, override_id, by: User, note: str = "") -> Override:
     """Another IE senior approves the override; the hold is re-evaluated at once."""
-    override = _decidable(override_id, by)
-    override.status = "approved"
-    override.decided_by = by
-    override.decided_at = timezone.now()
-    override.approved_on = evaluation.today()
-    override.decision_note = note
-    override.save()
+    override = _decide(
+        override_id, by, status="approved", note=note, approved_on=evaluation.today()
+    )
     victims_services.facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
     evaluation.hold_reevaluate(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
     notify(
@@ -106,12 +110,7 @@ def override_approve(*, override_id, by: User, note: str = "") -> Override:
 @transaction.atomic
 def override_reject(*, override_id, by: User, note: str = "") -> Override:
     """Another IE senior rejects the override request; the hold is unchanged."""
-    override = _decidable(override_id, by)
-    override.status = "rejected"
-    override.decided_by = by
-    override.decided_at = timezone.now()
-    override.decision_note = note
-    override.save()
+    override = _decide(override_id, by, status="rejected", note=note)
     notify(
         hold=override.hold,
         kind="override_rejected",

@@ -80,7 +80,11 @@ def test_a_failure_inside_the_check_answers_503_and_records_nothing(
     assert stored.evaluated_version < stored.victim.facts_version  # kept as it was
 
 
-def test_the_answer_itself_needs_neither_the_database_nor_redis(rf, django_assert_num_queries):
+def test_the_answer_itself_needs_neither_the_database_nor_redis(
+    rf, django_assert_num_queries, settings
+):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens: any Redis call would fail
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": settings.REDIS_URL}}
     with django_assert_num_queries(0):
         api = hold_check_unavailable(rf.post("/api/v1/hold-checks"))
         page = hold_check_unavailable(rf.post("/check-a-hold"))

@@ -77,3 +77,4 @@ def test_an_override_of_a_hold_in_force_may_be_requested(status, make_hold, seni
     hold = make_hold(status)
     response = request_override(api(senior), hold.reference)
     assert response.status_code == 201, response.json()
+    assert Override.objects.filter(hold=hold, status="requested").count() == 1

@@ -46,6 +46,7 @@ def test_deeply_nested_json_from_a_signed_in_caller_answers_400(api, caseworker)
         "/api/v1/hold-checks", data=nested, content_type="application/json"
     )
     assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("path", ["/api/nope", "/api/v1/nope", "/api/v1/cases/", "/api/v2/x"])

@@ -3,6 +3,7 @@ scheduled run that starts while another holds its lock does nothing. Real concur
 on its own database connection."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -107,26 +108,45 @@ def test_a_checkpoint_that_starts_while_another_is_taken_does_nothing():
 
 
 def test_the_lock_goes_with_a_run_that_died():
-    has_lock, die = threading.Event(), threading.Event()
+    """A process that dies holding the lock (its backend ends) does not keep the sweep away."""
+    has_lock, finished = threading.Event(), threading.Event()
+    backend: list[int] = []
 
     def die_holding_the_lock() -> None:
-        # Takes the lock as single_run does and never releases it: its connection just ends.
+        # Takes the lock as single_run does and never releases it.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                "SELECT pg_try_advisory_lock(%s, hashtext(%s)), pg_backend_pid()",
                 [SCHEDULED_TASKS, "protocol.tasks.sweep_holds"],
             )
-            assert cursor.fetchone()[0]
+            taken, pid = cursor.fetchone()
+            assert taken
+            backend.append(pid)
         has_lock.set()
-        die.wait(timeout=30)
+        finished.wait(timeout=30)
         connection.close()
 
     thread = threading.Thread(target=die_holding_the_lock)
     thread.start()
-    assert has_lock.wait(timeout=10)
-    with single_run("protocol.tasks.sweep_holds") as mine:
-        assert not mine
-    die.set()
-    thread.join(timeout=10)
-    with single_run("protocol.tasks.sweep_holds") as mine:
-        assert mine
+    try:
+        assert has_lock.wait(timeout=10)
+        with single_run("protocol.tasks.sweep_holds") as mine:
+            assert not mine
+        with connection.cursor() as cursor:
+            # The holder's server process dies, as it does when its worker is killed.
+            cursor.execute("SELECT pg_terminate_backend(%s)", backend)
+            deadline = time.monotonic() + 10
+            while True:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = %s",
+                    backend,
+                )
+                if cursor.fetchone()[0] == 0:
+                    break
+                assert time.monotonic() < deadline, "the dead backend's lock was never freed"
+                time.sleep(0.05)
+        with single_run("protocol.tasks.sweep_holds") as mine:
+            assert mine
+    finally:
+        finished.set()
+        thread.join(timeout=10)

@@ -125,6 +125,6 @@ def test_the_home_page_counts_no_further_than_its_bound(officer, client_for, mon
         make_referral(officer)
     page = client_for(officer).get(reverse("home")).content.decode()
     assert "Your force has 3 cases" in page
-    monkeypatch.setattr(protocol_views, "HOME_COUNT_UP_TO", 2)
+    monkeypatch.setattr(protocol_views, "COUNT_UP_TO", 2)
     page = client_for(officer).get(reverse("home")).content.decode()
     assert "Your force has more than 2 cases" in page
