@@ -171,11 +171,16 @@ def set_up_link(user: User, base_url: str) -> str:
     return f"{base_url.rstrip('/')}{path}"
 
 
-@transaction.atomic
-def set_up_link_send(*, by: User, account: User, base_url: str, request=None) -> None:
-    """Email `account` a one-time link to set their own password (an administrator never sets
-    or sees it). Refused for a deactivated account; a mail server's refusal is a
-    `ConflictError` and nothing is recorded."""
+def site_url(request) -> str:
+    """Where links in e-mails point: SITE_URL (always set in production, see
+    config/settings/production.py), or on a developer's machine the address being used."""
+    return settings.SITE_URL or request.build_absolute_uri("/")
+
+
+def _email_set_up_link(account: User, base_url: str) -> None:
+    """Send the set-up link, or `ConflictError` when the mail server refuses. Called before
+    any access event of the same change is written, so that no mail server's delay is spent
+    holding the access log's chain lock."""
     if not account.is_active:
         raise ConflictError("This account is deactivated: reactivate it before sending a link.")
     days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
@@ -191,14 +196,17 @@ def set_up_link_send(*, by: User, account: User, base_url: str, request=None) ->
         raise ConflictError(
             "The email could not be sent: nothing was changed. Try again later."
         ) from None
-    record_access(
-        user=by,
-        action=AccessEvent.Action.CHANGE,
-        object_type="user",
-        object_id=account.pk,
-        request=request,
-        detail="set-up link sent",
-    )
+
+
+def set_up_link_send(*, account: User, base_url: str) -> None:
+    """Email `account` a one-time link to set their own password (an administrator never sets
+    or sees it). Refused for a deactivated account; a mail server's refusal is a
+    `ConflictError`. The caller records it, inside `core.permissions.audited` (detail
+    `SET_UP_LINK_SENT`), so that a refusal or a hidden account is recorded as such."""
+    _email_set_up_link(account, base_url)
+
+
+SET_UP_LINK_SENT = "set-up link sent"
 
 
 @transaction.atomic
@@ -226,15 +234,16 @@ def user_create(
         email, password=None, organisation=organisation, full_name=full_name.strip()
     )
     account.groups.set([organisation.group, *(role_group(role) for role in roles)])
+    _email_set_up_link(account, base_url)
     record_access(
         user=by,
         action=AccessEvent.Action.ROLE_CHANGE,
         object_type="user",
         object_id=account.pk,
         request=request,
-        detail=f"new account: roles {_roles_text(roles)} at {organisation.code}",
+        detail=f"new account: roles {_roles_text(roles)} at {organisation.code}; "
+        f"{SET_UP_LINK_SENT}",
     )
-    set_up_link_send(by=by, account=account, base_url=base_url, request=request)
     return account
 
 
