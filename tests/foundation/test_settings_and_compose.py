@@ -127,7 +127,12 @@ def test_compose_runs_the_production_shape():
     redis_command = " ".join(services["redis"]["command"])
     assert "--appendonly yes" in redis_command
     assert "--maxmemory-policy noeviction" in redis_command
-    assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
+    assert services["web"]["command"][:4] == [
+        "gunicorn",
+        "-c",
+        "config/gunicorn.py",
+        "config.wsgi:application",
+    ]
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
     assert services["beat"]["deploy"]["replicas"] == 1
