@@ -8,7 +8,7 @@ from accounts.models import User
 from core.permissions import granted_to_organisation
 from core.roles import POLICE_ROLES, Role
 from victims.models import Victim
-from victims.selectors import victim_list, victims_matching
+from victims.selectors import SEARCH_MIN_CHARACTERS, victim_list, victims_matching
 
 from .models import Case, CaseGroupObjectPermission, CaseStatusChange
 
@@ -45,7 +45,11 @@ def cases_matching(text: str) -> QuerySet[Case, Any]:
     a search never scans a force's cases, whatever their number."""
     text = text.strip()
     by_reference = Case.objects.filter(reference=text.upper())  # stored in capitals
-    by_crime_reference = Case.objects.filter(crime_reference__icontains=text)
+    by_crime_reference = (
+        Case.objects.filter(crime_reference__icontains=text)
+        if len(text) >= SEARCH_MIN_CHARACTERS
+        else Case.objects.none()  # no crime reference is that short
+    )
     by_victim = Case.objects.filter(
         victim__in=victims_matching(Victim.objects.all(), text).values("pk")
     )

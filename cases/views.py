@@ -216,6 +216,8 @@ def case_list_page(request):
     )
     if filters.get("crime_type"):
         cases = cases.filter(crime_type=filters["crime_type"])
+    if form.errors:  # a search that could not be made lists nothing, beside its error
+        cases = cases.none()
     rows, listing = listed(
         request,
         cases.order_by("-referred_on", "-created_at"),

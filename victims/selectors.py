@@ -29,6 +29,11 @@ def victim_list(*, user: User) -> QuerySet[Victim]:
     )
 
 
+# A part of a name or crime reference is matched through trigram indexes, which need three
+# characters: a shorter search text matches whole references only (the pages ask for three).
+SEARCH_MIN_CHARACTERS = 3
+
+
 def victims_matching(victims: QuerySet[Victim], text: str) -> QuerySet[Victim]:
     """Those of `victims` whose reference is `text` (any case), or whose name contains it, with
     accents, case and spacing ignored: part of the given names or the family name, or the full
@@ -38,7 +43,7 @@ def victims_matching(victims: QuerySet[Victim], text: str) -> QuerySet[Victim]:
     text = text.strip()
     condition = Q(reference=text.upper())  # references are stored in capitals
     key = name_key(text)
-    if key:
+    if len(key) >= SEARCH_MIN_CHARACTERS:  # shorter, no trigram: the index could not serve it
         condition |= Q(search_name__contains=key)
     return victims.alias(search_name=full_name_key()).filter(condition)
 

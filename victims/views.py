@@ -99,6 +99,8 @@ def victim_list_page(request):
     form = forms.VictimFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     victims = victim_list(user=request.user).select_related("hold")
+    if form.errors:  # a search that could not be made lists nothing, beside its error
+        victims = victims.none()
     if filters.get("q"):
         victims = victims_matching(victims, filters["q"])
     if filters.get("hold_status"):
