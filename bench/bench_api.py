@@ -158,6 +158,13 @@ request = function()
   return wrk.format(nil, nil, nil, body)
 end
 """,
+        "check_service": f"""
+wrk.method = "POST"
+request = function()
+  local n = math.random(0, {int(VICTIMS * 1.1)})
+  return wrk.format(nil, string.format("/bench/check-service?ref=B%08d", n))
+end
+""",
         "case_read": f"""
 wrk.method = "GET"
 wrk.headers["Authorization"] = "Token {data["officer_token"]}"
@@ -215,6 +222,7 @@ def main() -> int:
             "one_read": base + "/bench/one-read",
             "one_write": base + "/bench/one-write",
             "hold_check": base + "/api/v1/hold-checks",
+            "check_service": base + "/bench/check-service",
             "case_read": base + "/api/v1/cases",
         }
         results, failures = {}, []
@@ -224,6 +232,7 @@ def main() -> int:
             ("one_read", "one_read"),
             ("one_write", "one_write"),
             ("hold_check", "hold_check"),
+            ("check_service", "check_service"),
             ("case_read", "case_read"),
             ("bare_again", "bare"),
         ):

@@ -36,6 +36,31 @@ def one_write(request):
     return JsonResponse({"ok": True})
 
 
+_CHECKER = []
+
+
+def _checker():
+    """The benchmark's IE caseworker, read once per process (no authentication: a floor)."""
+    if not _CHECKER:
+        from accounts.models import User
+
+        user = User.objects.select_related("organisation").get(email="ie@bench.example")
+        user.roles  # noqa: B018 (read once, kept on the instance)
+        _CHECKER.append(user)
+    return _CHECKER[0]
+
+
+@csrf_exempt
+def check_service(request):
+    """The hold check's service alone, for the reference in `?ref=`: its statements, its
+    writes and the access event's HMAC, without authentication, the rate limit, validation or
+    DRF. What the check costs with none of the request's machinery around it."""
+    from protocol.services import hold_check
+
+    answer = hold_check(user=_checker(), home_office_reference=request.GET.get("ref", ""))
+    return JsonResponse({"in_force": answer.in_force, "hold_reference": answer.hold_reference})
+
+
 def worker(request):
     """This worker's process id, after holding it `hold_ms` (at most 1 s), so a burst of
     concurrent requests reaches every worker: the benchmarks measure only once all answer."""
@@ -52,5 +77,6 @@ urlpatterns = [
     path("bench/bare", bare),
     path("bench/one-read", one_read),
     path("bench/one-write", one_write),
+    path("bench/check-service", check_service),
     *service_urlpatterns,
 ]
