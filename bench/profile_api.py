@@ -95,11 +95,16 @@ def main() -> int:
         reference = f"B{rng.randint(0, int(victims * 1.1)):08d}"
         return client.post(f"/bench/check-service?ref={reference}")
 
+    def check_writes():
+        reference = f"B{rng.randint(0, int(victims * 1.1)):08d}"
+        return client.post(f"/bench/check-writes?ref={reference}")
+
     endpoints = {
         "bare": bare,
         "one_write": one_write,
         "hold_check": hold_check,
         "check_service": check_service,
+        "check_writes": check_writes,
         "case_read": case_read,
     }
     for name, call in endpoints.items():

@@ -61,6 +61,67 @@ def check_service(request):
     return JsonResponse({"in_force": answer.in_force, "hold_reference": answer.hold_reference})
 
 
+@csrf_exempt
+def check_writes(request):
+    """The hold check's statements and writes with no Python logic: the check's statement and
+    the access event's append as the service sends them, with fixed values (a random HMAC, so
+    the unique index takes it), in one transaction. The floor of the check's database work.
+    (Its events do not chain: the benchmark's access log does not verify, and need not.)"""
+    import secrets
+    import uuid
+
+    from django.utils import timezone
+
+    from accounts import audit
+    from protocol.services import checks
+
+    user = _checker()
+    now = timezone.now()
+    chain = secrets.randbelow(8)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            checks._CHECK.format(match=checks._MATCH_BY_REFERENCE),
+            {
+                "reference": request.GET.get("ref", ""),
+                "on": now.date(),
+                "look_for_lag": True,
+                "chain": chain,
+                "check": uuid.uuid4(),
+                "now": now,
+                "by": user.pk,
+                "organisation": user.organisation_id,
+                "told_in_force": "in force",
+                "told_not_in_force": "not in force",
+            },
+        )
+        row = cursor.fetchone()
+        digest = secrets.token_hex(32)
+        cursor.execute(
+            audit._APPEND,
+            [
+                now,
+                user.pk,
+                user.email,
+                "ie_caseworker",
+                "bench-ie",
+                "hold_check",
+                "hold_check",
+                "x",
+                "allowed",
+                "",
+                "",
+                chain,
+                row[7] or "",
+                digest,
+                digest,
+                (row[8] or 0) + 1,
+                digest,
+                chain,
+            ],
+        )
+    return JsonResponse({"ok": True})
+
+
 def worker(request):
     """This worker's process id, after holding it `hold_ms` (at most 1 s), so a burst of
     concurrent requests reaches every worker: the benchmarks measure only once all answer."""
@@ -78,5 +139,6 @@ urlpatterns = [
     path("bench/one-read", one_read),
     path("bench/one-write", one_write),
     path("bench/check-service", check_service),
+    path("bench/check-writes", check_writes),
     *service_urlpatterns,
 ]
