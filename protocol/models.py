@@ -87,6 +87,7 @@ class HoldDecision(DecisionFields):
         END_CONFIRMATION = "end_confirmation"
         SWEEP = "sweep"
         COMMAND = "command"
+        HOLD_CHECK = "hold_check"  # a hold check found the decision lagging its facts
 
     # No index of its own: `holddecision_recent` starts with the hold.
     hold = models.ForeignKey(

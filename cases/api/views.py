@@ -22,6 +22,7 @@ from .serializers import (
     ReferralInputSerializer,
     ReferralSerializer,
     StatusChangeInputSerializer,
+    police_case_data,
 )
 
 
@@ -104,8 +105,11 @@ class CaseDetailView(ApiView):
     )
     def get(self, request, case_id):
         with self.audited(action="view", object_type="case", object_id=case_id, hidden=Case):
-            case = selectors.case_detail(user=request.user, case_id=case_id)
-            data = _case_serializer(request.user)(case).data
+            if request.user.has_role(*POLICE):  # the busy path: one statement, plain values
+                data = police_case_data(selectors.police_case(user=request.user, case_id=case_id))
+            else:
+                case = selectors.case_detail(user=request.user, case_id=case_id)
+                data = _case_serializer(request.user)(case).data
         return Response(data)
 
 

@@ -274,6 +274,7 @@ TRIGGER_LABELS = {
     "end_confirmation": "End confirmed",
     "sweep": "Scheduled check",
     "command": "Re-evaluated by an operator",
+    "hold_check": "Re-evaluated for a hold check",
 }
 
 
