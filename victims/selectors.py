@@ -63,7 +63,7 @@ def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
             "dependants",
             Prefetch(
                 "support_engagements",
-                queryset=SupportEngagement.objects.select_related("organisation"),
+                queryset=SupportEngagement.objects.select_related("organisation", "consent"),
             ),
             Prefetch("applications", queryset=Application.objects.select_related("organisation")),
             Prefetch(

@@ -232,6 +232,8 @@ def status_plain(code) -> str:
 _SECTIONS = {
     ("cases", "referral"): "referral",
     ("cases", ""): "cases",
+    ("victims", "referral_"): "referrals",
+    ("victims", "referrals"): "referrals",
     ("victims", ""): "victims",
     ("", "hold_check"): "check",
     ("", "review_queue"): "review",
