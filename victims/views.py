@@ -295,7 +295,16 @@ def support_referral(request, victim_id: UUID):
     victim = viewed_or_404(
         request, victim_get, object_type="victim", hidden=Victim, victim_id=victim_id
     )
-    return render(request, "victims/support_referral.html", {"victim": victim, "form": form})
+    context = {"victim": victim, "form": form, "shared": _shared_with_advisers()}
+    return render(request, "victims/support_referral.html", context)
+
+
+def _shared_with_advisers() -> list[str]:
+    """What a support organisation will see, from the one declaration (victims.disclosure)."""
+    return [
+        disclosure.category_label(code)
+        for code in disclosure.categories_for(disclosure.SUPPORT_ADVISER)
+    ]
 
 
 # --- Applications -----------------------------------------------------------------------------
@@ -491,6 +500,9 @@ def victim_record(request, victim_id: UUID):
             "hold": hold,
             "grounds": [GROUND_WORDS.get(code, code) for code in hold.grounds],
             "dependants": list(victim.dependants.all()),
+            "shown": disclosure.visible_fields(
+                disclosure.recipient_of(request.user) or disclosure.IMMIGRATION_ENFORCEMENT
+            ),
             "disclosures": disclosures,
             "organisation": request.user.organisation,
             "today": timezone.localdate(),
