@@ -129,3 +129,50 @@ def test_the_application_page_shows_its_history_and_another_organisation_may_tak
     assert response.status_code == 302 and response["Location"] == change
     assert Application.objects.get(pk=application.pk).organisation == other_support_org
     assert "Organisation: Haven to Harbour" in text_of(other.get(change))
+
+
+# --- Page fixes of issue 11 ---------------------------------------------------------------------
+
+
+def test_the_status_form_reveals_the_closing_date_under_no_further_action(
+    referral, officer, client_for
+):
+    html = (
+        client_for(officer).get(reverse("cases:detail", args=[referral.case.pk])).content.decode()
+    )
+    radio = html.index('value="no_further_action"')
+    assert 'data-aria-controls="conditional-id_investigation_status_' in html[radio : radio + 200]
+    reveal = html.index('class="govuk-radios__conditional govuk-radios__conditional--hidden"')
+    assert html.index('name="closed_on_day"') > reveal  # nested in the reveal
+
+
+def test_the_banner_after_a_status_change_says_what_happened(referral, officer, client_for):
+    from cases.views import status_change_message
+    from protocol.services import hold_reevaluate
+    from victims.services import facts_changed
+
+    facts_changed(victim_id=referral.victim.pk, trigger="case_status")
+    assert "still being worked out" in status_change_message(referral.victim.pk)
+    hold_reevaluate(victim_id=referral.victim.pk)
+    assert "it is now active" in status_change_message(referral.victim.pk)
+
+
+def test_a_too_long_family_name_gets_one_message_naming_it(caseworker, client_for):
+    response = client_for(caseworker).post(
+        reverse("hold_check"),
+        {
+            "family_name": "x" * 10_000,
+            "given_names": "Amina",
+            **date_data("date_of_birth", dt.date(1990, 5, 17)),
+        },
+    )
+    assert error_summary(response) == ["Family name must be 200 characters or fewer"]
+
+
+def test_a_hold_page_has_a_back_link_to_the_review_queue(review_due_hold, senior, client_for):
+    html = (
+        client_for(senior)
+        .get(reverse("hold_detail", args=[review_due_hold.reference]))
+        .content.decode()
+    )
+    assert f'href="{reverse("review_queue")}" class="govuk-back-link"' in html
