@@ -284,6 +284,7 @@ class CaseStatusForm(GovukForm):
     investigation_status = forms.ChoiceField(
         label="Investigation status",
         choices=values.as_choices(values.INVESTIGATION_STATUSES),
+        widget=forms.RadioSelect,
         error_messages={"required": "Select the investigation status"},
     )
     closed_on = DateField(

@@ -14,10 +14,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ConflictError
 from core.permissions import COUNT_UP_TO, POLICE, audited, listed, role_required, viewed_or_404
+from core.validation import long_date
+from protocol.models import Hold
+from protocol.rules.values import HOLD_STATUS_LABELS
 from protocol.selectors import hold_for_victim
 from victims.models import Victim
 from victims.selectors import victim_get
@@ -289,9 +293,26 @@ def _status_change(request, case_id: UUID, form):
     except (ValidationError, ConflictError) as error:
         form.apply_service_errors(error)
         return None
-    messages.success(
-        request,
-        "Status change recorded. The hold is re-evaluated automatically in a few "
-        "seconds: reload this page to see it.",
-    )
+    messages.success(request, status_change_message(case.victim_id))
     return redirect("cases:detail", case_id=case.pk)
+
+
+def status_change_message(victim_id) -> str:
+    """What the banner after a status change says: the hold's new state when the worker has
+    already evaluated the change, otherwise that it is still evaluating it (the hold stays as
+    it was until then, so nothing reads as protection lost)."""
+    hold = Hold.objects.select_related("victim").filter(victim_id=victim_id).first()
+    if hold is not None and hold.evaluated_version >= hold.victim.facts_version:
+        state = HOLD_STATUS_LABELS.get(hold.status, hold.status)
+        if hold.protected_until:
+            return _(
+                "Status change recorded. The hold has been worked out again: it is now "
+                "%(state)s, protected until %(date)s."
+            ) % {"state": state.lower(), "date": long_date(hold.protected_until)}
+        return _(
+            "Status change recorded. The hold has been worked out again: it is now %(state)s."
+        ) % {"state": state.lower()}
+    return _(
+        "Status change recorded. The hold is still being worked out again, which takes a few "
+        "seconds: until then it stays as shown below."
+    )

@@ -15,7 +15,12 @@ def check_not_before(
     errors: dict, field: str, value: date | None, earliest: date | None, what: str
 ) -> None:
     if value is not None and earliest is not None and value < earliest:
-        errors.setdefault(field, []).append(f"This date is before {what} ({earliest.isoformat()}).")
+        errors.setdefault(field, []).append(f"This date is before {what} ({long_date(earliest)}).")
+
+
+def long_date(day: date) -> str:
+    """A date as the pages show it: `4 December 2026`."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def require(errors: dict, field: str, value, message: str) -> None:

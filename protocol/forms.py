@@ -1,6 +1,7 @@
 """Forms for the Immigration Enforcement pages: the hold check, end confirmation and overrides."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import DATE_PARTS, NO_AUTOFILL, DateField, GovukForm
 from protocol.rules import values
@@ -14,6 +15,9 @@ class HoldCheckForm(GovukForm):
         label="Home Office reference",
         required=False,
         max_length=40,
+        error_messages={
+            "max_length": _("Home Office reference must be 40 characters or fewer"),
+        },
         help_text="For example, A1234567",
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20", **NO_AUTOFILL}),
     )
@@ -21,12 +25,14 @@ class HoldCheckForm(GovukForm):
         label="Family name",
         required=False,
         max_length=200,
+        error_messages={"max_length": _("Family name must be 200 characters or fewer")},
         widget=forms.TextInput(attrs=NO_AUTOFILL),
     )
     given_names = forms.CharField(
         label="Given names",
         required=False,
         max_length=200,
+        error_messages={"max_length": _("Given names must be 200 characters or fewer")},
         help_text="All of them, exactly as recorded",
         widget=forms.TextInput(attrs=NO_AUTOFILL),
     )
@@ -62,9 +68,10 @@ class HoldCheckForm(GovukForm):
                 "Enter a Home Office reference, or a name and date of birth",
             )
         elif identity:
-            if not (cleaned.get("family_name") or "").strip():
+            # A field already refused (too long) has its one message: no second one.
+            if "family_name" not in self._errors and not (cleaned.get("family_name") or "").strip():
                 self.add_error("family_name", "Enter the family name")
-            if not (cleaned.get("given_names") or "").strip():
+            if "given_names" not in self._errors and not (cleaned.get("given_names") or "").strip():
                 self.add_error("given_names", "Enter the given names")
             if "date_of_birth" not in self._errors and not cleaned.get("date_of_birth"):
                 self.fields["date_of_birth"].error_parts = set(DATE_PARTS)

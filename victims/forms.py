@@ -2,6 +2,7 @@
 (support advisers), and the advisers' list filters. The services decide what the rules need."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from core.forms import DateField, GovukForm, choices_with_blank
@@ -162,3 +163,34 @@ class VictimFilterForm(GovukForm):
         required=False,
         choices=choices_with_blank(values.as_choices(values.HOLD_STATUSES), "Any"),
     )
+
+
+class SupportReferralDeclineForm(GovukForm):
+    reason = forms.CharField(
+        label=_("Why is your organisation declining this referral?"),
+        max_length=2000,
+        help_text=_("The referring police force is told this reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Enter why your organisation is declining the referral"),
+            "max_length": _("The reason must be 2,000 characters or fewer"),
+        },
+    )
+
+
+class ConsentWithdrawalForm(GovukForm):
+    organisation = forms.ChoiceField(
+        label=_("Which organisation did the victim withdraw consent from?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select the organisation the victim withdrew consent from")},
+    )
+    withdrawn_on = DateField(
+        label=_("When did the victim withdraw consent?"),
+        what=_("Date the victim withdrew consent"),
+        required_message=_("Enter the date the victim withdrew consent"),
+        help_text=_("For example, 14 10 2026"),
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(org.code, org.name) for org in organisations]

@@ -138,12 +138,25 @@ class SupportConsent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The victim's withdrawal of this consent: the organisation's access ends with it.
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"consent to refer to {self.organisation.code} given {self.given_on}"
 
 
 OPEN_SUPPORT_STATUSES = ("referred", "engaged", "application_in_preparation")
+# A support referral's lifecycle: made (new), then accepted or declined by the organisation.
+REFERRAL_NEW, REFERRAL_ACCEPTED, REFERRAL_DECLINED = "new", "accepted", "declined"
+REFERRAL_STATUSES = (REFERRAL_NEW, REFERRAL_ACCEPTED, REFERRAL_DECLINED)
 
 
 class SupportEngagement(models.Model):
@@ -164,14 +177,42 @@ class SupportEngagement(models.Model):
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The force that made the referral (its officer's force when it was made).
+    referring_force = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    referral_status = models.CharField(
+        max_length=16,
+        default=REFERRAL_NEW,
+        choices=[(code, code) for code in REFERRAL_STATUSES],
+    )
+    referral_decided_at = models.DateTimeField(null=True, blank=True)
+    referral_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decline_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-started_on"]
+        indexes = [
+            models.Index(
+                fields=["organisation", "referral_status", "-created_at"],
+                name="support_referral_inbox",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=values.SUPPORT_STATUSES), name="support_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(referral_status__in=REFERRAL_STATUSES),
+                name="support_referral_status_valid",
             ),
             models.UniqueConstraint(
                 fields=["victim", "organisation"],
@@ -267,6 +308,25 @@ class Application(models.Model):
         return f"{self.get_route_display()} ({self.status})"
 
 
+class ApplicationChange(models.Model):
+    """Append-only history of an application: one row per field changed (its recording, each
+    change, a take-over), written in the change's transaction."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(max_length=32)
+    from_value = models.CharField(max_length=64, blank=True)
+    to_value = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.from_value} -> {self.to_value}"
+
+
 class Disclosure(models.Model):
     """A disclosure of the victim's data to another organisation, told to the victim."""
 
@@ -279,6 +339,8 @@ class Disclosure(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # Set on the entry that records the victim's withdrawal of consent from `organisation`.
+    consent_withdrawn_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at"]

@@ -1,6 +1,6 @@
 """Reads of victims, scoped to the caller: what a caller may not see does not exist for them."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, When
 
 from accounts.models import User
 from core.normalise import name_key
@@ -8,7 +8,10 @@ from core.permissions import granted_to_organisation
 from core.roles import POLICE_ROLES, Role
 
 from .models import (
+    REFERRAL_DECLINED,
+    REFERRAL_NEW,
     Application,
+    ApplicationChange,
     Disclosure,
     SupportEngagement,
     Victim,
@@ -65,7 +68,7 @@ def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
             "dependants",
             Prefetch(
                 "support_engagements",
-                queryset=SupportEngagement.objects.select_related("organisation"),
+                queryset=SupportEngagement.objects.select_related("organisation", "consent"),
             ),
             Prefetch("applications", queryset=Application.objects.select_related("organisation")),
             Prefetch(
@@ -94,3 +97,51 @@ def application_get(*, user: User, application_id) -> Application:
 def disclosure_list(*, victim: Victim) -> QuerySet[Disclosure]:
     """Every disclosure of this victim's data, newest first (caller already scoped)."""
     return victim.disclosures.select_related("organisation").order_by("-at")
+
+
+def support_referral_list(*, user: User) -> QuerySet[SupportEngagement]:
+    """Support referrals the caller may see, new ones first, then newest first. Advisers: those
+    made to their organisation, of people it may still see (a declined referral or a withdrawn
+    consent takes the person out of its sight). Police: those their force made, of people
+    their force may see. Everyone else: none."""
+    referrals = SupportEngagement.objects.select_related(
+        "victim", "organisation", "referring_force"
+    )
+    visible = Q(victim__in=victim_list(user=user))
+    if user.organisation_id is None:
+        return SupportEngagement.objects.none()
+    if user.has_role(Role.SUPPORT_ADVISER):
+        # A referral it declined stays the organisation's to see (by reference: deciding
+        # twice is a 409); a withdrawn consent hides the person altogether.
+        declined = Q(referral_status=REFERRAL_DECLINED, consent__withdrawn_on__isnull=True)
+        referrals = referrals.filter(visible | declined, organisation_id=user.organisation_id)
+    elif user.has_role(*POLICE_ROLES):
+        referrals = referrals.filter(visible, referring_force_id=user.organisation_id)
+    else:
+        return SupportEngagement.objects.none()
+    return referrals.alias(
+        is_new=Case(When(referral_status=REFERRAL_NEW, then=0), default=1)
+    ).order_by("is_new", "-created_at", "-pk")
+
+
+def support_referral_get(*, user: User, referral_id) -> SupportEngagement:
+    """A referral made to the adviser's organisation, of a person it may still see;
+    `SupportEngagement.DoesNotExist` (a 404) otherwise."""
+    if not user.has_role(Role.SUPPORT_ADVISER):
+        raise SupportEngagement.DoesNotExist
+    return support_referral_list(user=user).get(pk=referral_id)
+
+
+def application_for_take_over(*, user: User, application_id) -> Application:
+    """Any application of a person the adviser's organisation may see (to take it over);
+    `Application.DoesNotExist` (a 404) otherwise."""
+    if not user.has_role(Role.SUPPORT_ADVISER) or user.organisation_id is None:
+        raise Application.DoesNotExist
+    return Application.objects.select_related("victim", "organisation").get(
+        pk=application_id, victim__in=victim_list(user=user)
+    )
+
+
+def application_history(*, application: Application) -> QuerySet[ApplicationChange]:
+    """Every change of the application, newest first, with who made it."""
+    return application.history.select_related("by", "organisation").order_by("-at", "-id")

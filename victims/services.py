@@ -20,12 +20,17 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.models import Organisation, User
 from core.errors import ConflictError
 from core.roles import OrganisationKind
-from core.validation import check_not_before, check_not_future, raise_if, require
+from core.validation import check_not_before, check_not_future, long_date, raise_if, require
 from protocol.rules import values
 
+from . import disclosure
 from .models import (
     OPEN_SUPPORT_STATUSES,
+    REFERRAL_ACCEPTED,
+    REFERRAL_DECLINED,
+    REFERRAL_NEW,
     Application,
+    ApplicationChange,
     Disclosure,
     SupportConsent,
     SupportEngagement,
@@ -33,13 +38,10 @@ from .models import (
     Victim,
 )
 
-REFERRAL_CATEGORIES = [
-    "identity",
-    "contact_details",
-    "language_needs",
-    "case_status",
-    "hold_status",
-]
+# What a support organisation is shown of the victim: the one declaration (victims.disclosure).
+REFERRAL_CATEGORIES = disclosure.categories_for(disclosure.SUPPORT_ADVISER)
+REFERRAL_PURPOSE = "Referral for independent support and advice, with the victim's consent"
+CONSENT_WITHDRAWN_PURPOSE = "The victim withdrew their consent: the organisation's access ended"
 DECIDED_STATUSES = ("granted", "refused", "challenge_dismissed", "withdrawn", "invalid")
 NRM_DECISIONS = ("rg_positive", "rg_negative", "cg_positive", "cg_negative")
 
@@ -125,6 +127,7 @@ def support_referral_create(
         started_on=timezone.localdate(),
         consent=consent,
         referred_by=by,
+        referring_force=by.organisation,
     )
     assign_perm("victims.view_victim", organisation.group, victim)
     assign_perm("victims.change_victim", organisation.group, victim)
@@ -132,7 +135,7 @@ def support_referral_create(
         victim=victim,
         organisation=organisation,
         categories=REFERRAL_CATEGORIES,
-        purpose="Referral for independent support and advice, with the victim's consent",
+        purpose=REFERRAL_PURPOSE,
         by=by,
     )
     facts_changed(victim_id=victim.pk, trigger="support")
@@ -243,6 +246,7 @@ def application_create(*, victim: Victim, by: User, **data: Any) -> Application:
     application = Application(victim=victim, organisation=by.organisation, recorded_by=by, **data)
     application.full_clean()
     application.save(force_insert=True)
+    _history(application, by, before={})
     facts_changed(victim_id=victim.pk, trigger="application")
     return application
 
@@ -254,11 +258,208 @@ def application_update(*, application: Application, by: User, **changes: Any) ->
     if "route" in changes and changes["route"] != application.route:
         raise ValidationError({"route": "The route cannot change: record a new application."})
     data = {key: getattr(application, key) for key in APPLICATION_FIELDS}
+    before = dict(data)
     data.update({key: value for key, value in changes.items() if key in APPLICATION_FIELDS})
     _validate_application(data)
     for key, value in data.items():
         setattr(application, key, value)
     application.full_clean()
     application.save()
+    _history(application, by, before=before)
     facts_changed(victim_id=application.victim_id, trigger="application")
+    return application
+
+
+# --- A support referral's lifecycle ----------------------------------------------------------
+
+
+def _referral_for_decision(engagement: SupportEngagement) -> SupportEngagement:
+    """The referral, locked; 409 unless it is still new (accepted or declined once, for good)."""
+    engagement = SupportEngagement.objects.select_for_update().get(pk=engagement.pk)
+    if engagement.referral_status != REFERRAL_NEW:
+        raise ConflictError(
+            f"This referral has already been {engagement.referral_status}: nothing was changed."
+        )
+    if not engagement.is_open:
+        raise ConflictError("This referral's engagement has ended: nothing was changed.")
+    return engagement
+
+
+@transaction.atomic
+def support_referral_accept(*, engagement: SupportEngagement, by: User) -> SupportEngagement:
+    """The support organisation accepts a new referral made to it (409 once decided)."""
+    engagement = _referral_for_decision(engagement)
+    engagement.referral_status = REFERRAL_ACCEPTED
+    engagement.referral_decided_at = timezone.now()
+    engagement.referral_decided_by = by
+    engagement.save(
+        update_fields=[
+            "referral_status",
+            "referral_decided_at",
+            "referral_decided_by",
+            "updated_at",
+        ]
+    )
+    return engagement
+
+
+@transaction.atomic
+def support_referral_decline(
+    *, engagement: SupportEngagement, by: User, reason: str
+) -> SupportEngagement:
+    """The support organisation declines a new referral, with a reason: the engagement closes
+    today, the organisation's access ends with it, and the hold is re-evaluated."""
+    errors: dict[str, list[str]] = {}
+    require(errors, "reason", (reason or "").strip(), "Give the reason for declining.")
+    raise_if(errors)
+    engagement = _referral_for_decision(engagement)
+    today = timezone.localdate()
+    engagement.referral_status = REFERRAL_DECLINED
+    engagement.referral_decided_at = timezone.now()
+    engagement.referral_decided_by = by
+    engagement.decline_reason = reason.strip()
+    engagement.status = "closed"
+    engagement.closed_on = today
+    engagement.save()
+    SupportUpdate.objects.create(
+        engagement=engagement, by=by, status="closed", closed_on=today, note="Referral declined"
+    )
+    organisation_access_end(victim=engagement.victim, organisation=engagement.organisation)
+    facts_changed(victim_id=engagement.victim_id, trigger="support")
+    return engagement
+
+
+# --- Consent withdrawal ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_withdraw(
+    *, victim: Victim, by: User, organisation_code: str, withdrawn_on: date | None
+) -> SupportConsent:
+    """The victim withdraws consent to their referral to an organisation: in one transaction
+    its grants go (its users get 404 from then on), its engagement closes on `withdrawn_on`,
+    the withdrawal is written on the victim's disclosure record, and the hold is re-evaluated
+    after commit. 400 for an organisation with no referral; 409 when already withdrawn."""
+    errors: dict[str, list[str]] = {}
+    require(errors, "withdrawn_on", withdrawn_on, "Give the date the victim withdrew consent.")
+    check_not_future(errors, "withdrawn_on", withdrawn_on)
+    engagement = (
+        SupportEngagement.objects.select_for_update()
+        .select_related("organisation", "consent")
+        .filter(victim=victim, organisation__code=organisation_code)
+        .order_by("-started_on", "-created_at")
+        .first()
+    )
+    own = _organisation_of(by)
+    if own.kind == OrganisationKind.SUPPORT_ORGANISATION and organisation_code != own.code:
+        errors.setdefault("organisation", []).append(
+            "You can record a withdrawal of consent only for your own organisation."
+        )
+    elif engagement is None:
+        errors.setdefault("organisation", []).append(
+            f"This victim has no referral to an organisation with the code {organisation_code!r}."
+        )
+    raise_if(errors)
+    assert engagement is not None and withdrawn_on is not None  # raise_if refused both
+    consent = SupportConsent.objects.select_for_update().get(pk=engagement.consent_id)
+    if consent.withdrawn_on is not None:
+        raise ConflictError(
+            f"Consent to the referral to {engagement.organisation.name} was already withdrawn "
+            f"on {long_date(consent.withdrawn_on)}: nothing was changed."
+        )
+    last_contact = engagement.last_contact_on or engagement.started_on
+    what = "the last recorded contact" if engagement.last_contact_on else "the referral"
+    check_not_before(errors, "withdrawn_on", withdrawn_on, last_contact, what)
+    raise_if(errors)
+    consent.withdrawn_on = withdrawn_on
+    consent.withdrawn_by = by
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawn_at"])
+    if engagement.is_open:
+        engagement.status = "closed"
+        engagement.closed_on = withdrawn_on
+        engagement.save(update_fields=["status", "closed_on", "updated_at"])
+        SupportUpdate.objects.create(
+            engagement=engagement,
+            by=by,
+            status="closed",
+            closed_on=withdrawn_on,
+            note="Consent withdrawn",
+        )
+    for permission in ("victims.view_victim", "victims.change_victim"):
+        remove_perm(permission, engagement.organisation.group, victim)
+    Disclosure.objects.create(
+        victim=victim,
+        organisation=engagement.organisation,
+        categories=[],
+        purpose=CONSENT_WITHDRAWN_PURPOSE,
+        by=by,
+        consent_withdrawn_on=withdrawn_on,
+    )
+    facts_changed(victim_id=victim.pk, trigger="support")
+    return consent
+
+
+# --- Applications' history and take-over -----------------------------------------------------
+
+
+def _organisation_of(user: User) -> Organisation:
+    """The user's organisation (every user who may write facts has one)."""
+    assert user.organisation is not None
+    return user.organisation
+
+
+def _as_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _history(application: Application, by: User, before: dict[str, Any]) -> None:
+    """One history row per field whose value changed (from `before`), in the caller's
+    transaction."""
+    ApplicationChange.objects.bulk_create(
+        ApplicationChange(
+            application=application,
+            by=by,
+            organisation=_organisation_of(by),
+            field=field,
+            from_value=_as_text(before.get(field)),
+            to_value=_as_text(getattr(application, field)),
+        )
+        for field in APPLICATION_FIELDS
+        if _as_text(before.get(field)) != _as_text(getattr(application, field))
+    )
+
+
+@transaction.atomic
+def application_take_over(*, application: Application, by: User) -> Application:
+    """An adviser of an organisation supporting the person takes over an application whose
+    organisation has lost access to them. It keeps counting as it stands; its history records
+    the take-over. 409 while its organisation still has access (or it is already theirs)."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("organisation")
+        .get(pk=application.pk)
+    )
+    if application.organisation_id == by.organisation_id:
+        raise ConflictError("This application is already your organisation's.")
+    if SupportEngagement.objects.filter(
+        victim_id=application.victim_id,
+        organisation_id=application.organisation_id,
+        status__in=OPEN_SUPPORT_STATUSES,
+    ).exists():
+        raise ConflictError(
+            f"{application.organisation.name} still supports this person: only they may "
+            "change this application."
+        )
+    previous, taker = application.organisation, _organisation_of(by)
+    application.organisation = taker
+    application.save(update_fields=["organisation", "updated_at"])
+    ApplicationChange.objects.create(
+        application=application,
+        by=by,
+        organisation=taker,
+        field="organisation",
+        from_value=previous.code,
+        to_value=taker.code,
+    )
     return application

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from cases.selectors import case_list
 from core.errors import ConflictError
@@ -36,23 +37,35 @@ from core.permissions import (
 from core.roles import Role
 from protocol.policy import current_policy
 from protocol.selectors import hold_for_victim
+from protocol.services import support as support_services
 
-from . import forms
-from .models import Application, SupportEngagement, Victim
+from . import disclosure, forms
+from .models import (
+    OPEN_SUPPORT_STATUSES,
+    REFERRAL_NEW,
+    Application,
+    SupportEngagement,
+    Victim,
+)
 from .selectors import (
+    application_for_take_over,
     application_get,
+    application_history,
     disclosure_list,
+    support_referral_get,
+    support_referral_list,
     victim_get,
     victim_list,
     victims_matching,
 )
 from .selectors import victim_detail as victim_detail_selector
 from .services import (
+    CONSENT_WITHDRAWN_PURPOSE,
     application_create,
     application_update,
-    support_referral_create,
     support_update,
 )
+from .services import application_take_over as application_take_over_service
 
 CREATE = {"POST": "create"}
 
@@ -123,8 +136,16 @@ def victim_list_page(request):
     return render(
         request,
         "victims/list.html",
-        {"form": form, "rows": rows, "filtered": filtered, **listing},
+        {"form": form, "rows": rows, "filtered": filtered, **listing, **_new_referrals(request)},
     )
+
+
+def _new_referrals(request) -> dict:
+    """The adviser's work list starts with the referrals still to accept or decline."""
+    new = support_referral_list(user=request.user).filter(
+        referral_status=REFERRAL_NEW, status__in=OPEN_SUPPORT_STATUSES
+    )
+    return {"new_referrals": list(new[:20]), "new_referrals_more": new[20:21].exists()}
 
 
 # --- The victim page --------------------------------------------------------------------------
@@ -219,11 +240,29 @@ def _victim_context(victim, user, engagement, form) -> dict:
         "engagements": list(victim.support_engagements.all()),
         "engagement": engagement,
         "updates": list(engagement.updates.select_related("by")[:10]) if engagement else [],
-        "applications": list(victim.applications.all()) if is_adviser else [],
+        "applications": _applications(victim, user) if is_adviser else [],
+        "shown": disclosure.visible_fields(
+            disclosure.recipient_of(user) or disclosure.IMMIGRATION_ENFORCEMENT
+        ),
+        "can_withdraw": bool(_withdrawable(victim, user)),
         "needs": needs_doing(victim, today) if is_adviser else [],
         "form": form,
         "decisions": list(hold.decisions.all()[:10]),
     }
+
+
+def _applications(victim, user) -> list[dict]:
+    """The victim's applications as the adviser may act on them: change their organisation's
+    own; take over one whose organisation no longer supports the person."""
+    supporting = {item.organisation_id for item in victim.support_engagements.all() if item.is_open}
+    return [
+        {
+            "application": application,
+            "own": application.organisation_id == user.organisation_id,
+            "takeable": application.organisation_id not in supporting,
+        }
+        for application in victim.applications.all()
+    ]
 
 
 @role_required(*POLICE, object_type="victim", actions=CREATE)
@@ -238,7 +277,7 @@ def support_referral(request, victim_id: UUID):
                 request, action="create", object_type="victim", object_id=victim_id, hidden=Victim
             ) as access:
                 victim = victim_get(user=request.user, victim_id=victim_id)
-                engagement = support_referral_create(
+                engagement = support_services.support_referral_make(
                     victim=victim,
                     by=request.user,
                     organisation_code=organisation,
@@ -258,7 +297,16 @@ def support_referral(request, victim_id: UUID):
     victim = viewed_or_404(
         request, victim_get, object_type="victim", hidden=Victim, victim_id=victim_id
     )
-    return render(request, "victims/support_referral.html", {"victim": victim, "form": form})
+    context = {"victim": victim, "form": form, "shared": _shared_with_advisers()}
+    return render(request, "victims/support_referral.html", context)
+
+
+def _shared_with_advisers() -> list[str]:
+    """What a support organisation will see, from the one declaration (victims.disclosure)."""
+    return [
+        disclosure.category_label(code)
+        for code in disclosure.categories_for(disclosure.SUPPORT_ADVISER)
+    ]
 
 
 # --- Applications -----------------------------------------------------------------------------
@@ -326,7 +374,12 @@ def application_change(request, application_id: UUID):
     return render(
         request,
         "victims/application_form.html",
-        {"victim": application.victim, "form": form, "application": application},
+        {
+            "victim": application.victim,
+            "form": form,
+            "application": application,
+            "history": list(application_history(application=application)),
+        },
     )
 
 
@@ -363,9 +416,16 @@ def _application_update(request, application_id: UUID):
 # Plain words for the victim, ready for translation.
 CATEGORY_WORDS = {
     "identity": gettext_lazy("your name and date of birth"),
+    "nationality": gettext_lazy("your nationality"),
+    "home_office_reference": gettext_lazy("your Home Office reference"),
+    "dependants": gettext_lazy("the names and dates of birth of the people who depend on you"),
     "contact_details": gettext_lazy("how to contact you safely"),
     "language_needs": gettext_lazy("the language you speak and whether you need an interpreter"),
     "case_status": gettext_lazy("how far the police investigation and any court case have got"),
+    "crime_narrative": gettext_lazy("what happened to you"),
+    "support_and_applications": gettext_lazy(
+        "the support you get from advisers and your applications to stay"
+    ),
     "hold_status": gettext_lazy("whether your hold is in force"),
 }
 GROUND_WORDS = {
@@ -394,6 +454,9 @@ GROUND_WORDS = {
 _REFERRAL_PURPOSE = "Referral for independent support and advice, with the victim's consent"
 _CHECK_PURPOSE = "Immigration Enforcement checked whether a hold is in force and was told: "
 PURPOSE_WORDS = {
+    CONSENT_WITHDRAWN_PURPOSE: gettext_lazy(
+        "You withdrew your consent. They can no longer see your information."
+    ),
     _REFERRAL_PURPOSE: gettext_lazy(
         "You agreed to be referred to them for independent support and advice."
     ),
@@ -411,12 +474,13 @@ PURPOSE_WORDS = {
 def _disclosure_lines(victim) -> list[dict]:
     return [
         {
-            "at": disclosure.at,
-            "organisation": disclosure.organisation.name,
-            "shared": [CATEGORY_WORDS.get(code, code) for code in disclosure.categories],
-            "why": PURPOSE_WORDS.get(disclosure.purpose) or _(disclosure.purpose),
+            "at": entry.at,
+            "organisation": entry.organisation.name,
+            "shared": [CATEGORY_WORDS.get(code, code) for code in entry.categories],
+            "why": PURPOSE_WORDS.get(entry.purpose) or _(entry.purpose),
+            "consent_withdrawn_on": entry.consent_withdrawn_on,
         }
-        for disclosure in disclosure_list(victim=victim)
+        for entry in disclosure_list(victim=victim)
     ]
 
 
@@ -438,8 +502,201 @@ def victim_record(request, victim_id: UUID):
             "hold": hold,
             "grounds": [GROUND_WORDS.get(code, code) for code in hold.grounds],
             "dependants": list(victim.dependants.all()),
+            "shown": disclosure.visible_fields(
+                disclosure.recipient_of(request.user) or disclosure.IMMIGRATION_ENFORCEMENT
+            ),
             "disclosures": disclosures,
             "organisation": request.user.organisation,
             "today": timezone.localdate(),
         },
     )
+
+
+# --- Support referrals: accept, decline; consent withdrawal; application take-over -----------
+
+
+@role_required(*POLICE_OR_ADVISER, object_type="support_referral", actions={"GET": "list"})
+def referral_list(request):
+    """Advisers: the referrals made to their organisation, new ones first. Police: those their
+    force made, with what the organisation decided."""
+    referrals = support_referral_list(user=request.user).select_related("consent")
+    page, listing = listed(
+        request, referrals, object_type="support_referral", count_up_to=COUNT_UP_TO
+    )
+    return render(
+        request,
+        "victims/referral_list.html",
+        {"referrals": page, "is_adviser": request.user.has_role(Role.SUPPORT_ADVISER), **listing},
+    )
+
+
+def _referral_or_404(request, referral_id: UUID):
+    return viewed_or_404(
+        request,
+        support_referral_get,
+        object_type="support_referral",
+        hidden=SupportEngagement,
+        referral_id=referral_id,
+    )
+
+
+@role_required(*ADVISER, object_type="support_referral")
+def referral_decide(request, referral_id: UUID, decision: str):
+    """Accept a new referral (a confirmation), or decline it with a reason; recorded as the
+    API records it. Once decided, the page says so and changes nothing (409 in the API)."""
+    form_class = forms.SupportReferralDeclineForm if decision == "decline" else forms.GovukForm
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with audited(
+                request,
+                action="change",
+                object_type="support_referral",
+                object_id=referral_id,
+                detail=decision,
+                hidden=SupportEngagement,
+            ):
+                referral = support_referral_get(user=request.user, referral_id=referral_id)
+                _decide(referral, request.user, decision, form.cleaned_data.get("reason", ""))
+        except (ValidationError, ConflictError) as error:
+            form.apply_service_errors(error)
+        else:
+            return _decided(request, referral, decision)
+    referral = _referral_or_404(request, referral_id)
+    return render(
+        request,
+        "victims/referral_decide.html",
+        {"referral": referral, "form": form, "decision": decision},
+    )
+
+
+def _decide(referral, user, decision: str, reason: str):
+    if decision == "decline":
+        return support_services.support_referral_decline(
+            engagement=referral, by=user, reason=reason
+        )
+    return support_services.support_referral_accept(engagement=referral, by=user)
+
+
+def _decided(request, referral, decision: str):
+    reference = referral.victim.reference
+    if decision == "decline":
+        messages.success(
+            request,
+            _(
+                "Referral for %(reference)s declined. The police force has been told, and your "
+                "organisation no longer has access to this person's record."
+            )
+            % {"reference": reference},
+        )
+        return redirect("victims:referrals")
+    messages.success(
+        request,
+        _("Referral for %(reference)s accepted. The police force has been told.")
+        % {"reference": reference},
+    )
+    return redirect("victims:detail", victim_id=referral.victim_id)
+
+
+def _withdrawable(victim, user) -> list:
+    """The organisations whose consent the victim may withdraw here: those with a referral
+    whose consent stands (an adviser: only their own)."""
+    engagements = victim.support_engagements.select_related("organisation", "consent").filter(
+        consent__withdrawn_on__isnull=True
+    )
+    if user.has_role(Role.SUPPORT_ADVISER):
+        engagements = engagements.filter(organisation_id=user.organisation_id)
+    return list({item.organisation_id: item.organisation for item in engagements}.values())
+
+
+@role_required(*POLICE_OR_ADVISER, object_type="victim", actions={"POST": "change"})
+def consent_withdrawal(request, victim_id: UUID):
+    """Record that the victim withdrew consent to a support referral, as the API records it:
+    the organisation's access ends at once. The choices depend on the victim's referrals, so
+    the form is read inside the change, and an invalid form leaves no event."""
+    form = None
+    if request.method == "POST":
+        form, done = _consent_withdrawal(request, victim_id)
+        if done is not None:
+            return done
+    victim = viewed_or_404(
+        request, victim_get, object_type="victim", hidden=Victim, victim_id=victim_id
+    )
+    organisations = _withdrawable(victim, request.user)
+    if form is None:
+        form = forms.ConsentWithdrawalForm(organisations=organisations)
+    return render(
+        request,
+        "victims/consent_withdrawal.html",
+        {"victim": victim, "form": form, "organisations": organisations},
+    )
+
+
+def _consent_withdrawal(request, victim_id: UUID):
+    """The form, and where to go next (None when the form or the service refused)."""
+    form = None
+    try:
+        with audited(
+            request, action="change", object_type="victim", object_id=victim_id, hidden=Victim
+        ) as access:
+            victim = victim_get(user=request.user, victim_id=victim_id)
+            organisations = _withdrawable(victim, request.user)
+            form = forms.ConsentWithdrawalForm(request.POST, organisations=organisations)
+            if not form.is_valid():
+                raise _FormInvalid
+            consent = support_services.consent_withdraw(
+                victim=victim, by=request.user, **_withdrawal(form)
+            )
+            access.detail = f"consent withdrawn from {consent.organisation.code}"
+    except _FormInvalid:
+        return form, None
+    except (ValidationError, ConflictError) as error:
+        assert form is not None
+        form.apply_service_errors(error, {"organisation_code": "organisation"})
+        return form, None
+    return form, _withdrawn(request, victim, consent)
+
+
+def _withdrawal(form) -> dict:
+    return {
+        "organisation_code": form.cleaned_data["organisation"],
+        "withdrawn_on": form.cleaned_data["withdrawn_on"],
+    }
+
+
+def _withdrawn(request, victim, consent):
+    messages.success(
+        request,
+        _(
+            "Withdrawal of consent recorded. %(organisation)s no longer has access to this "
+            "person's record; the hold is re-evaluated automatically in a few seconds."
+        )
+        % {"organisation": consent.organisation.name},
+    )
+    if request.user.organisation_id == consent.organisation_id:
+        return redirect("victims:list")
+    return redirect("victims:detail", victim_id=victim.pk)
+
+
+@role_required(*ADVISER, object_type="application", actions={"POST": "change"})
+@require_POST
+def application_take_over(request, application_id: UUID):
+    """Take over an application whose organisation no longer supports the person."""
+    try:
+        with audited(
+            request,
+            action="change",
+            object_type="application",
+            object_id=application_id,
+            detail="take over",
+            hidden=Application,
+        ):
+            application = application_for_take_over(
+                user=request.user, application_id=application_id
+            )
+            application = application_take_over_service(application=application, by=request.user)
+    except ConflictError as error:
+        messages.error(request, str(error))
+        return redirect("victims:detail", victim_id=application.victim_id)
+    messages.success(request, _("Application taken over: your organisation now keeps it."))
+    return redirect("victims:application_change", application_id=application.pk)

@@ -6,6 +6,7 @@ import datetime as dt
 from django import forms, template
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from core.forms import DATE_PARTS, DateField
 from core.forms import language_name as _language_name
@@ -16,7 +17,16 @@ register = template.Library()
 
 # --- Form fields ----------------------------------------------------------------------------
 
-_HANDLED_ATTRS = {"class", "inline", "small", "rows", "autocomplete", "spellcheck", "inputmode"}
+_HANDLED_ATTRS = {
+    "class",
+    "inline",
+    "small",
+    "rows",
+    "autocomplete",
+    "spellcheck",
+    "inputmode",
+    "reveal",
+}
 _DATE_WIDTHS = {"day": "govuk-input--width-2", "month": "govuk-input--width-2"}
 
 
@@ -125,8 +135,10 @@ def govuk_field(bound, heading: bool = False, size: str = "", hint: str = "", **
         items = _options(field.choices, value)
         if kind == "radios":
             items = [item for item in items if item.get("value") != ""]
+            reveals = _reveals(bound, attrs.get("reveal", ""))
             for index, item in enumerate(items):
                 item["id"] = ident if index == 0 else f"{ident}_{index + 1}"
+                item["conditional"] = reveals.get(str(item.get("value")), "")
         context["items"] = items
     elif kind == "checkbox":
         context["checked"] = bool(value) and value not in ("", "false", "False", "0")
@@ -134,6 +146,19 @@ def govuk_field(bound, heading: bool = False, size: str = "", hint: str = "", **
         context["type"] = getattr(field.widget, "input_type", "text")
         context["value"] = "" if value is None or context["type"] == "password" else value
     return render_to_string(f"partials/fields/{kind}.html", context)
+
+
+def _reveals(bound, reveal: str) -> dict[str, str]:
+    """GOV.UK conditional reveal for radios: `reveal="no_further_action:closed_on"` nests the
+    form's `closed_on` under that choice (several as `a:x,y;b:z`). Hidden by GOV.UK Frontend's
+    script until the choice is picked; without JavaScript every nested field shows."""
+    reveals = {}
+    for part in filter(None, reveal.split(";")):
+        choice, names = part.split(":", 1)
+        reveals[choice] = mark_safe(  # noqa: S308 - our own rendered fields
+            "".join(govuk_field(bound.form[name]) for name in names.split(","))
+        )
+    return reveals
 
 
 # --- Plain words ----------------------------------------------------------------------------
@@ -232,6 +257,8 @@ def status_plain(code) -> str:
 _SECTIONS = {
     ("cases", "referral"): "referral",
     ("cases", ""): "cases",
+    ("victims", "referral_"): "referrals",
+    ("victims", "referrals"): "referrals",
     ("victims", ""): "victims",
     ("", "hold_check"): "check",
     ("", "review_queue"): "review",

@@ -20,3 +20,10 @@ def notify(*, hold: Hold, kind: str, message: str) -> None:
         Notification(organisation=organisation, hold=hold, kind=kind, message=message)
         for organisation in _interested_organisations(hold)
     )
+
+
+def notify_organisation(*, organisation: Organisation, hold: Hold, kind: str, message: str) -> None:
+    """Tell one organisation about a step on a hold (a support referral made, accepted or
+    declined; consent withdrawn). In the caller's transaction; the message names references
+    only, never a person."""
+    Notification.objects.create(organisation=organisation, hold=hold, kind=kind, message=message)

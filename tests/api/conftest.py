@@ -21,7 +21,7 @@ from tests.factories import (
     days_ago,
     make_referral,
 )
-from victims.services import application_create, support_referral_create
+from victims.services import application_create, consent_withdraw, support_referral_create
 
 ROLES = (
     "police_officer",
@@ -60,6 +60,8 @@ class World:
     own: dict = field(default_factory=dict)
     other: dict = field(default_factory=dict)
     review: dict = field(default_factory=dict)
+    # A person whose consent to the referral to the adviser's organisation was withdrawn.
+    withdrawn: dict = field(default_factory=dict)
     overrides: dict = field(default_factory=dict)
     spare_hold: str = ""
 
@@ -72,6 +74,8 @@ class World:
         return client
 
     def scope(self, scope: str) -> dict:
+        if scope == "withdrawn":
+            return self.withdrawn
         return self.own if scope == "own" else self.other
 
 
@@ -86,7 +90,7 @@ def _referral(officer, adviser, support_org, *, ho_ref, given, family, dob, depe
         },
         dependants=list(dependants),
     )
-    support_referral_create(
+    engagement = support_referral_create(
         victim=referral.victim,
         by=officer,
         organisation_code=support_org.code,
@@ -104,6 +108,7 @@ def _referral(officer, adviser, support_org, *, ho_ref, given, family, dob, depe
         "case": referral.case,
         "hold": Hold.objects.get(victim=referral.victim),
         "application": application,
+        "referral": engagement,
         "person": {"family_name": family, "given_names": given, "date_of_birth": dob},
         "home_office_reference": ho_ref,
     }
@@ -178,6 +183,22 @@ def build_world() -> World:
         given="Lin",
         family="Wei",
         dob=dt.date(1985, 11, 3),
+    )
+
+    world.withdrawn = _referral(
+        users["police_officer"],
+        users["support_adviser"],
+        orgs["support"],
+        ho_ref="D2468024",
+        given="Nadia",
+        family="Haddad",
+        dob=dt.date(1993, 7, 21),
+    )
+    consent_withdraw(
+        victim=world.withdrawn["victim"],
+        by=users["police_officer"],
+        organisation_code=orgs["support"].code,
+        withdrawn_on=timezone.localdate(),
     )
 
     # A hold due for review: an investigation closed with no further action long ago.

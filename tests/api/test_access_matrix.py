@@ -28,6 +28,9 @@ class Endpoint:
     allowed: dict  # role -> status, or (own status, other status) when `scoped`
     body: Callable | None = None  # (world, scope, role) -> dict
     scoped: bool = False
+    # Scoped endpoints are also tried on a person whose consent to the adviser's organisation
+    # was withdrawn: its advisers get 404; other roles as for their own (or as listed here).
+    withdrawn: dict | None = None
 
     def url(self, w: World, scope: str) -> str:
         objects = w.scope(scope) if self.scoped else w.own
@@ -39,6 +42,7 @@ class Endpoint:
             requested=w.overrides["requested"].pk,
             approved=w.overrides["approved"].pk,
             user=w.users["police_officer"].pk,
+            referral=objects["referral"].pk,
         )
 
 
@@ -213,13 +217,52 @@ ENDPOINTS = {
         lambda w, s, r: {"note": "Matrix."},
     ),
     "statistics": Endpoint("get", "/api/v1/statistics", {"analyst": 200, "auditor": 200}),
+    "support referrals list": Endpoint(
+        "get", "/api/v1/support-referrals", _each((*POLICE, *ADVISER), 200)
+    ),
+    "support referral accept": Endpoint(
+        "post",
+        "/api/v1/support-referrals/{referral}/accept",
+        _each(ADVISER, OWN_200_OTHER_404),
+        lambda w, s, r: {},
+        scoped=True,
+    ),
+    "support referral decline": Endpoint(
+        "post",
+        "/api/v1/support-referrals/{referral}/decline",
+        _each(ADVISER, OWN_200_OTHER_404),
+        lambda w, s, r: {"reason": "Matrix."},
+        scoped=True,
+    ),
+    "consent withdrawal": Endpoint(
+        "post",
+        "/api/v1/victims/{victim}/consent-withdrawals",
+        _each((*POLICE, *ADVISER), (201, 404)),
+        lambda w, s, r: {"organisation": "haven", "withdrawn_on": today()},
+        scoped=True,
+        withdrawn=_each(POLICE, 409),
+    ),
+    "application read": Endpoint(
+        "get",
+        "/api/v1/applications/{application}",
+        _each(ADVISER, OWN_200_OTHER_404),
+        scoped=True,
+    ),
+    # The own application is the adviser's organisation's already: 409.
+    "application take-over": Endpoint(
+        "post",
+        "/api/v1/applications/{application}/take-over",
+        _each(ADVISER, (409, 404)),
+        lambda w, s, r: {},
+        scoped=True,
+    ),
 }
 
 
 def _cases():
     for name, endpoint in ENDPOINTS.items():
         for role in ROLES:
-            for scope in ("own", "other") if endpoint.scoped else ("own",):
+            for scope in ("own", "other", "withdrawn") if endpoint.scoped else ("own",):
                 yield pytest.param(name, role, scope, id=f"{name}-{role}-{scope}")
 
 
@@ -227,6 +270,12 @@ def expected_status(endpoint: Endpoint, role: str, scope: str) -> int:
     if role not in endpoint.allowed:
         return 401 if role == "anonymous" else 403
     status = endpoint.allowed[role]
+    if scope == "withdrawn":
+        if role in (endpoint.withdrawn or {}):
+            return endpoint.withdrawn[role]
+        if role in ADVISER:
+            return 404
+        scope = "own"
     if isinstance(status, tuple):
         return status[0] if scope == "own" else status[1]
     return status
@@ -253,6 +302,9 @@ def test_access_matrix(w, name, role, scope):
     who = w.users["police_officer" if role == "anonymous" else role]
     events = AccessEvent.objects.filter(id__gt=before, actor=who)
     outcome = "allowed" if expected < 400 else "denied"
+    if expected == 409:  # a conflict rolls back the whole access: nothing allowed is recorded
+        assert not events.filter(outcome="allowed").exists()
+        return
     assert events.filter(outcome=outcome).exists(), (name, role, scope, outcome)
     if expected >= 400:
         assert not events.filter(outcome="allowed").exists()
@@ -266,6 +318,7 @@ PLACEHOLDERS = {
     "{requested}": "{override_id}",
     "{approved}": "{override_id}",
     "{user}": "{user_id}",
+    "{referral}": "{referral_id}",
 }
 
 

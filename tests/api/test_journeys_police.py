@@ -206,11 +206,11 @@ def test_police_refer_to_support_with_consent_and_the_disclosure_is_listed(w):
 
     disclosures = client.get(f"/api/v1/victims/{victim.pk}/disclosures").json()
     latest = disclosures["results"][0]
-    assert set(latest) == {"at", "organisation", "categories", "purpose"}
+    assert set(latest) == {"at", "organisation", "categories", "purpose", "consent_withdrawn_on"}
+    assert latest["consent_withdrawn_on"] is None
     assert latest["organisation"] == {"code": "anchor", "name": "Anchor Advice"}
-    assert {"code": "identity", "label": "Name, date of birth and nationality"} in latest[
-        "categories"
-    ]
+    assert {"code": "identity", "label": "Name and date of birth"} in latest["categories"]
+    assert {"code": "nationality", "label": "Nationality"} in latest["categories"]
     assert "consent" in latest["purpose"]
     assert Disclosure.objects.filter(victim=victim).count() == len(disclosures["results"])
 

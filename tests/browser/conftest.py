@@ -44,6 +44,16 @@ def chromium():
     (SCREENS / "axe-results.json").write_text(json.dumps(_axe_log, indent=2))
 
 
+def _known_govuk_issue(violation) -> bool:
+    """GOV.UK Frontend's conditional reveal puts `aria-expanded` on the radio that reveals
+    (alphagov/govuk-frontend#979: kept on purpose, screen readers announce it). That finding
+    alone, on those radios alone, is not ours to fix."""
+    return violation["id"] == "aria-allowed-attr" and all(
+        "govuk-radios__input" in node["html"] and "aria-expanded" in node["html"]
+        for node in violation["nodes"]
+    )
+
+
 class Browser:
     """One signed-in (or not) browser tab, with the checks every page must pass."""
 
@@ -85,7 +95,7 @@ class Browser:
                 ],
             }
         )
-        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        blocking = [v for v in violations if v["impact"] in BLOCKING and not _known_govuk_issue(v)]
         assert not blocking, f"axe on {name}:\n" + results.generate_report()
         assert not self.problems, f"{name}: {self.problems}"
         if screenshot:

@@ -102,7 +102,7 @@ def test_an_officer_logs_a_referral_and_the_worker_updates_the_hold(
     assert tab.text("#hold-status") == "Active"
 
     # A status change: closed with no further action long ago. Only the worker re-evaluates.
-    page.get_by_label("Investigation status").select_option("no_further_action")
+    page.get_by_label("No further action", exact=True).check()
     tab.fill_date("closed_on", today - dt.timedelta(days=398))
     page.get_by_label("Home Office outcome type").select_option("14")
     page.get_by_label("Note (optional)").fill("No suspect identified")

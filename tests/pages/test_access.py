@@ -97,6 +97,11 @@ class Page:
     refused: tuple
 
 
+def _referral(s) -> str:
+    """The scene's (or the other world's) referral to the adviser's organisation."""
+    return str(s.victim.support_engagements.order_by("created_at").first().pk)
+
+
 def _pages(s: Scene) -> dict[str, Page]:
     victim, case, hold = str(s.victim.pk), str(s.case.pk), str(s.hold.pk)
     application = str(s.application.pk)
@@ -151,6 +156,30 @@ def _pages(s: Scene) -> dict[str, Page]:
             adviser,
             ("view", "application", application),
             ("view", "application", application),
+        ),
+        "support referrals": Page(
+            reverse("victims:referrals"),
+            both,
+            ("list", "support_referral", ""),
+            ("list", "support_referral", ""),
+        ),
+        "referral accept": Page(
+            reverse("victims:referral_accept", args=[_referral(s)]),
+            adviser,
+            ("view", "support_referral", _referral(s)),
+            ("view", "support_referral", _referral(s)),
+        ),
+        "referral decline": Page(
+            reverse("victims:referral_decline", args=[_referral(s)]),
+            adviser,
+            ("view", "support_referral", _referral(s)),
+            ("view", "support_referral", _referral(s)),
+        ),
+        "consent withdrawal": Page(
+            reverse("victims:consent_withdrawal", args=[victim]),
+            both,
+            ("view", "victim", victim),
+            ("view", "victim", victim),
         ),
         "check a hold": Page(
             reverse("hold_check"), {"caseworker", "senior"}, None, ("view", "hold_check", "")
@@ -476,6 +505,53 @@ WRITES = {
         lambda s, o: ("post", f"/api/v1/overrides/{s.approved.pk}/revoke", {"note": "Dropped."}),
     ),
 }
+WRITES |= {
+    "referral accept": Write(
+        "adviser",
+        lambda s, o: (reverse("victims:referral_accept", args=[_referral(o or s)]), {}),
+        lambda s, o: ("post", f"/api/v1/support-referrals/{_referral(o or s)}/accept", {}),
+    ),
+    "referral decline": Write(
+        "adviser",
+        lambda s, o: (
+            reverse("victims:referral_decline", args=[_referral(o or s)]),
+            {"reason": "No capacity."},
+        ),
+        lambda s, o: (
+            "post",
+            f"/api/v1/support-referrals/{_referral(o or s)}/decline",
+            {"reason": "No capacity."},
+        ),
+    ),
+    "consent withdrawal": Write(
+        "officer",
+        lambda s, o: (
+            reverse("victims:consent_withdrawal", args=[_victim(s, o).pk]),
+            {"organisation": "haven", **date_data("withdrawn_on", today())},
+        ),
+        lambda s, o: (
+            "post",
+            f"/api/v1/victims/{_victim(s, o).pk}/consent-withdrawals",
+            {"organisation": "haven", "withdrawn_on": today().isoformat()},
+        ),
+        api_status=201,
+    ),
+}
+WRITES["consent withdrawal by the adviser"] = Write(
+    "adviser", WRITES["consent withdrawal"].page, WRITES["consent withdrawal"].api, api_status=201
+)
+WRITES["consent withdrawal, another force's victim"] = Write(
+    "officer",
+    WRITES["consent withdrawal"].page,
+    WRITES["consent withdrawal"].api,
+    "other",
+    404,
+    404,
+)
+for _name in ("referral accept", "referral decline"):
+    WRITES[f"{_name}, another organisation's"] = Write(
+        "adviser", WRITES[_name].page, WRITES[_name].api, "other", 404, 404
+    )
 WRITES["support referral, another force's victim"] = Write(
     "officer", WRITES["support referral"].page, WRITES["support referral"].api, "other", 404, 404
 )
@@ -687,3 +763,42 @@ def test_an_end_confirmed_through_the_page_is_recorded_with_it(review_due_hold, 
     )
     assert event.detail == f"end of {review_due_hold.reference} confirmed: left_the_uk"
     assert confirmation.confirmed_by == senior
+
+
+# --- Consent withdrawn: the organisation's pages answer 404 for the person --------------------
+
+
+def test_after_consent_is_withdrawn_every_page_of_the_organisation_is_a_404_for_the_person(
+    scene, officer, adviser, support_org, client_for
+):
+    """The "consent withdrawn" column of the page table: the adviser's organisation had every
+    page for the person; after the withdrawal each is a 404, recorded as denied, and the
+    lists no longer name them. The police keep theirs."""
+    from protocol.services.support import consent_withdraw
+
+    pages = _pages(scene)
+    adviser_pages = [name for name, page in pages.items() if "adviser" in page.allowed]
+    client = client_for(adviser)
+    assert all(client.get(pages[name].url).status_code == 200 for name in adviser_pages)
+    consent_withdraw(
+        victim=scene.victim, by=officer, organisation_code=support_org.code, withdrawn_on=today()
+    )
+    for name in adviser_pages:
+        page = pages[name]
+        before = last_event_id()
+        response = client.get(page.url)
+        if page.event is None or page.event[0] == "list":
+            assert response.status_code == 200, name
+            assert scene.victim.reference not in response.content.decode(), name
+            continue
+        assert response.status_code == 404, name
+        assert events_since(before, adviser) == [(*page.event, "denied")], name
+    posts = (
+        reverse("victims:detail", args=[scene.victim.pk]),
+        reverse("victims:application_take_over", args=[scene.application.pk]),
+        reverse("victims:referral_accept", args=[_referral(scene)]),
+    )
+    for url in posts:
+        assert client.post(url, {"status": "engaged"}).status_code == 404, url
+    for name in ("victim", "victim record", "consent withdrawal"):
+        assert client_for(officer).get(pages[name].url).status_code == 200, name

@@ -31,6 +31,8 @@ ROLES += ["administrator"]
 # tests/foundation), the health check (JSON), and sign-out (a POST).
 POST_ONLY = {"cases:referral_dependant_remove"}
 NOT_PAGES = ("api", "schema", "api-docs", "healthz", "admin", "admin-sign-in", "accounts:logout")
+# A button's action (POST only), not a page.
+NOT_PAGES += ("victims:application_take_over",)
 
 
 @pytest.fixture(scope="session")
@@ -139,6 +141,13 @@ def pages(referred_to_haven, review_due_hold, senior, officer, adviser):
         "hold_detail": reverse("hold_detail", args=[review_due_hold.reference]),
         "hold_confirm_end": reverse("hold_confirm_end", args=[review_due_hold.reference]),
         "hold_override": reverse("hold_override", args=[review_due_hold.reference]),
+    }
+    referral = victim.support_engagements.get()
+    urls |= {
+        "victims:referrals": reverse("victims:referrals"),
+        "victims:referral_accept": reverse("victims:referral_accept", args=[referral.pk]),
+        "victims:referral_decline": reverse("victims:referral_decline", args=[referral.pk]),
+        "victims:consent_withdrawal": reverse("victims:consent_withdrawal", args=[victim.pk]),
     }
     return urls
 

@@ -260,7 +260,8 @@ def test_the_victims_record_lists_the_hold_and_every_disclosure_in_plain_words(
     assert "You agreed to be referred to them for independent support and advice." in text
     assert "They were told only that a hold is in force" in text
     assert "IE Protocol Unit" in text
-    assert "Your name and date of birth; how to contact you safely" in text
+    assert "Your name and date of birth; your nationality" in text
+    assert "how to contact you safely" in text
     assert "data-casework-print hidden" in html  # shown by JavaScript only
     assert "Assault at home" not in html
 

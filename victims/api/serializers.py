@@ -16,6 +16,7 @@ from core.api import (
 )
 from protocol.api.serializers import HoldSummarySerializer
 from protocol.rules import values
+from victims import disclosure
 
 ALPHA3 = RegexValidator(r"^[A-Z]{3}$", "Give an ISO 3166-1 alpha-3 code, like SEN or GBR.")
 ISO639_1 = RegexValidator(r"^[a-z]{2}$", "Give an ISO 639-1 code, like fr or en.")
@@ -182,7 +183,30 @@ class VictimCaseSerializer(serializers.Serializer):
     prosecution_status = serializers.ChoiceField(choices=values.PROSECUTION_STATUSES)
 
 
+# Each personal field of the victim's answer, as the declaration names it (victims.disclosure):
+# the answer keeps only those its reader's kind is shown.
+VICTIM_ANSWER_FIELDS = {
+    "given_names": "victim.given_names",
+    "family_name": "victim.family_name",
+    "date_of_birth": "victim.date_of_birth",
+    "nationality": "victim.nationality",
+    "home_office_reference": "victim.home_office_reference",
+    "preferred_language": "victim.preferred_language",
+    "interpreter_needed": "victim.interpreter_needed",
+    "contact": "victim.contact",
+    "address": "victim.address",
+    "dependants": "dependant.given_names",
+    "hold": "victim.hold",
+    "cases": "case.crime_type",
+    "support_engagements": "victim.support_engagements",
+    "applications": "victim.applications",
+}
+
+
 class VictimSerializer(serializers.Serializer):
+    """The victim as its reader's kind is shown it (`context["recipient"]`, a kind of
+    victims.disclosure): a field of a category not declared for that kind is left out."""
+
     id = serializers.UUIDField()
     reference = serializers.CharField()
     given_names = serializers.CharField()
@@ -203,14 +227,12 @@ class VictimSerializer(serializers.Serializer):
     applications = ApplicationSerializer(many=True)
     created_at = serializers.DateTimeField()
 
-
-DISCLOSURE_CATEGORIES = {
-    "identity": "Name, date of birth and nationality",
-    "contact_details": "Safe contact details and address",
-    "language_needs": "Preferred language and interpreter needs",
-    "case_status": "How the police case is progressing (not what happened)",
-    "hold_status": "Whether a hold is in force, and until when",
-}
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        recipient = self.context.get("recipient", disclosure.SUPPORT_ADVISER)
+        for name, field in VICTIM_ANSWER_FIELDS.items():
+            if not disclosure.shows(recipient, field):
+                self.fields.pop(name, None)
 
 
 class DisclosureCategorySerializer(serializers.Serializer):
@@ -223,13 +245,77 @@ class DisclosureSerializer(serializers.Serializer):
     organisation = OrganisationRefSerializer()
     categories = serializers.SerializerMethodField(help_text="Which kinds of data")
     purpose = serializers.CharField(help_text="Why, in plain words")
+    consent_withdrawn_on = serializers.DateField(
+        allow_null=True,
+        help_text="On the entry recording that the victim withdrew consent from the "
+        "organisation: the date; null on every other entry",
+    )
 
     @extend_schema_field(DisclosureCategorySerializer(many=True))
-    def get_categories(self, disclosure) -> list[dict]:
+    def get_categories(self, entry) -> list[dict]:
         return DisclosureCategorySerializer(
-            [
-                {"code": code, "label": DISCLOSURE_CATEGORIES.get(code, code.replace("_", " "))}
-                for code in disclosure.categories
-            ],
+            [{"code": code, "label": disclosure.category_label(code)} for code in entry.categories],
             many=True,
         ).data
+
+
+# --- Support referrals, consent, application history -----------------------------------------
+
+
+class ReferredVictimSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+
+
+REFERRAL_STATUSES = ("new", "accepted", "declined")
+
+
+class SupportReferralSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    victim = ReferredVictimSerializer()
+    organisation = OrganisationRefSerializer(help_text="The support organisation referred to")
+    referring_force = OrganisationRefSerializer(allow_null=True)
+    referred_on = serializers.DateField(source="started_on")
+    status = CodeField(
+        enum_name="SupportReferralStatus", choices=REFERRAL_STATUSES, source="referral_status"
+    )
+    decided_at = serializers.DateTimeField(source="referral_decided_at", allow_null=True)
+    decline_reason = serializers.CharField()
+    engagement_status = CodeField(
+        enum_name="SupportStatus", choices=values.SUPPORT_STATUSES, source="status"
+    )
+    closed_on = serializers.DateField(allow_null=True)
+    consent_withdrawn_on = serializers.DateField(source="consent.withdrawn_on", allow_null=True)
+
+
+class SupportReferralFilterSerializer(serializers.Serializer):
+    status = StrictChoiceField(choices=REFERRAL_STATUSES, required=False)
+
+
+class SupportReferralDeclineSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=NOTE_MAX, help_text="Why the organisation declines")
+
+
+class ConsentWithdrawalInputSerializer(serializers.Serializer):
+    organisation = StrictCharField(max_length=32, help_text="The support organisation's code")
+    withdrawn_on = FactDateField(help_text="The date the victim withdrew consent")
+
+
+class ConsentWithdrawalSerializer(serializers.Serializer):
+    organisation = OrganisationRefSerializer()
+    given_on = serializers.DateField()
+    withdrawn_on = serializers.DateField()
+    withdrawn_at = serializers.DateTimeField()
+
+
+class ApplicationChangeSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    by = serializers.EmailField(source="by.email", help_text="Who made the change")
+    organisation = OrganisationRefSerializer()
+    field = serializers.CharField()
+    from_value = serializers.CharField(help_text="Empty when it had no value")
+    to_value = serializers.CharField()
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    history = ApplicationChangeSerializer(many=True, help_text="Every change, newest first")

@@ -29,4 +29,29 @@ urlpatterns = [
         views.DisclosureListView.as_view(),
         name="api-victim-disclosures",
     ),
+    path(
+        "applications/<uuid:application_id>/take-over",
+        views.ApplicationTakeOverView.as_view(),
+        name="api-application-take-over",
+    ),
+    path(
+        "support-referrals",
+        views.SupportReferralListView.as_view(),
+        name="api-support-referrals",
+    ),
+    path(
+        "support-referrals/<uuid:referral_id>/accept",
+        views.SupportReferralAcceptView.as_view(),
+        name="api-support-referral-accept",
+    ),
+    path(
+        "support-referrals/<uuid:referral_id>/decline",
+        views.SupportReferralDeclineView.as_view(),
+        name="api-support-referral-decline",
+    ),
+    path(
+        "victims/<uuid:victim_id>/consent-withdrawals",
+        views.ConsentWithdrawalView.as_view(),
+        name="api-victim-consent-withdrawals",
+    ),
 ]

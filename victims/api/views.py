@@ -12,16 +12,23 @@ from rest_framework.response import Response
 from cases.selectors import case_list
 from core.api import ApiView, cursor_pagination, error_responses
 from core.permissions import ADVISER, POLICE
-from victims import selectors, services
-from victims.models import Application, Victim
+from protocol.services import support as support_services
+from victims import disclosure, selectors, services
+from victims.models import Application, SupportEngagement, Victim
 
 from .serializers import (
+    ApplicationDetailSerializer,
     ApplicationInputSerializer,
     ApplicationSerializer,
     ApplicationUpdateSerializer,
+    ConsentWithdrawalInputSerializer,
+    ConsentWithdrawalSerializer,
     DisclosureSerializer,
     SupportEngagementSerializer,
+    SupportReferralDeclineSerializer,
+    SupportReferralFilterSerializer,
     SupportReferralInputSerializer,
+    SupportReferralSerializer,
     SupportUpdateInputSerializer,
     VictimSerializer,
 )
@@ -48,7 +55,8 @@ class VictimDetailView(ApiView):
                 victim_id=victim_id,
                 visible_cases=case_list(user=request.user),
             )
-            data = VictimSerializer(victim).data
+            recipient = disclosure.recipient_of(request.user)
+            data = VictimSerializer(victim, context={"recipient": recipient}).data
         return Response(data)
 
 
@@ -75,7 +83,7 @@ class SupportReferralView(ApiView):
             action="create", object_type="victim", object_id=victim_id, hidden=Victim
         ) as access:
             victim = selectors.victim_get(user=request.user, victim_id=victim_id)
-            engagement = services.support_referral_create(
+            engagement = support_services.support_referral_make(
                 victim=victim,
                 by=request.user,
                 organisation_code=referral["organisation"],
@@ -144,6 +152,29 @@ class ApplicationDetailView(ApiView):
     audit_object_type = "application"
 
     @extend_schema(
+        operation_id="applications_retrieve",
+        summary="An application and its history",
+        description=(
+            "Only advisers of the organisation the application belongs to; others get 404. "
+            "`history` lists every change, newest first: who, when, which field, from, to."
+        ),
+        responses={200: ApplicationDetailSerializer, **error_responses(401, 403, 404)},
+        tags=["victims"],
+    )
+    def get(self, request, application_id):
+        with self.audited(
+            action="view",
+            object_type="application",
+            object_id=application_id,
+            hidden=Application,
+        ):
+            application = selectors.application_get(
+                user=request.user, application_id=application_id
+            )
+            data = ApplicationDetailSerializer(application).data
+        return Response(data)
+
+    @extend_schema(
         operation_id="applications_partial_update",
         summary="Change an application's status or dates",
         description="The route is fixed once recorded: record a new application instead.",
@@ -165,8 +196,172 @@ class ApplicationDetailView(ApiView):
             application = services.application_update(
                 application=application, by=request.user, **changes
             )
-            data = ApplicationSerializer(application).data
+            data = ApplicationDetailSerializer(application).data
         return Response(data)
+
+
+class ApplicationTakeOverView(ApiView):
+    roles = ADVISER
+    audit_object_type = "application"
+
+    @extend_schema(
+        operation_id="applications_take_over",
+        summary="Take over an application whose organisation has lost access",
+        description=(
+            "An adviser of an organisation supporting the person takes over an application "
+            "whose organisation no longer supports them (a declined referral, a closed "
+            "engagement, consent withdrawn). 409 while that organisation still supports the "
+            "person, or when the application is already yours. The history records it."
+        ),
+        request=None,
+        responses={200: ApplicationDetailSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["victims"],
+    )
+    def post(self, request, application_id):
+        with self.audited(
+            action="change",
+            object_type="application",
+            object_id=application_id,
+            detail="take over",
+            hidden=Application,
+        ):
+            application = selectors.application_for_take_over(
+                user=request.user, application_id=application_id
+            )
+            application = services.application_take_over(application=application, by=request.user)
+            data = ApplicationDetailSerializer(application).data
+        return Response(data)
+
+
+class SupportReferralListView(ApiView):
+    roles = (*POLICE, *ADVISER)
+    audit_object_type = "support_referral"
+    audit_actions = {"GET": "list"}
+    pagination_class = cursor_pagination("-created_at", "-id")
+
+    @extend_schema(
+        operation_id="support_referrals_list",
+        summary="Support referrals",
+        description=(
+            "Advisers: the referrals made to their organisation. Police: those their force "
+            "made. Newest first; `?status=new` for those still to accept or decline."
+        ),
+        parameters=[SupportReferralFilterSerializer],
+        responses={
+            200: SupportReferralSerializer(many=True),
+            **error_responses(400, 401, 403),
+        },
+        tags=["victims"],
+    )
+    def get(self, request):
+        filters = self.valid(SupportReferralFilterSerializer, request.query_params)
+        with self.audited(action="list", object_type="support_referral", detail=str(filters)):
+            referrals = selectors.support_referral_list(user=request.user)
+            if filters.get("status"):
+                referrals = referrals.filter(referral_status=filters["status"])
+            referrals = referrals.select_related("consent")
+            return self.paginated(referrals, SupportReferralSerializer)
+
+
+class SupportReferralDecisionView(ApiView):
+    roles = ADVISER
+    audit_object_type = "support_referral"
+    decision = ""
+
+    def post(self, request, referral_id):
+        reason = ""
+        if self.decision == "decline":
+            reason = self.valid(SupportReferralDeclineSerializer, request.data)["reason"]
+        with self.audited(
+            action="change",
+            object_type="support_referral",
+            object_id=referral_id,
+            detail=self.decision,
+            hidden=SupportEngagement,
+        ):
+            referral = selectors.support_referral_get(user=request.user, referral_id=referral_id)
+            if self.decision == "decline":
+                referral = support_services.support_referral_decline(
+                    engagement=referral, by=request.user, reason=reason
+                )
+            else:
+                referral = support_services.support_referral_accept(
+                    engagement=referral, by=request.user
+                )
+            data = SupportReferralSerializer(referral).data
+        return Response(data)
+
+
+class SupportReferralAcceptView(SupportReferralDecisionView):
+    decision = "accept"
+
+    @extend_schema(
+        operation_id="support_referrals_accept",
+        summary="Accept a support referral",
+        description="A new referral only: once accepted or declined, 409. The force is told.",
+        request=None,
+        responses={200: SupportReferralSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["victims"],
+    )
+    def post(self, request, referral_id):
+        return super().post(request, referral_id)
+
+
+class SupportReferralDeclineView(SupportReferralDecisionView):
+    decision = "decline"
+
+    @extend_schema(
+        operation_id="support_referrals_decline",
+        summary="Decline a support referral, with a reason",
+        description=(
+            "A new referral only (409 otherwise). The engagement closes today and your "
+            "organisation's access to the person ends; the referring force is told."
+        ),
+        request=SupportReferralDeclineSerializer,
+        responses={200: SupportReferralSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["victims"],
+    )
+    def post(self, request, referral_id):
+        return super().post(request, referral_id)
+
+
+class ConsentWithdrawalView(ApiView):
+    roles = (*POLICE, *ADVISER)
+    audit_object_type = "victim"
+    audit_actions = {"POST": "change"}
+
+    @extend_schema(
+        operation_id="victims_consent_withdrawals_create",
+        summary="Record that the victim withdrew consent to a support referral",
+        description=(
+            "The organisation's access ends at once (its users get 404 for the person), its "
+            "engagement closes on `withdrawn_on`, the withdrawal is on the disclosure record, "
+            "and the hold is re-evaluated. `withdrawn_on` may be neither in the future nor "
+            "before the engagement's last recorded contact. 400 naming `organisation` when it "
+            "has no referral; 409 when consent was already withdrawn."
+        ),
+        request=ConsentWithdrawalInputSerializer,
+        responses={
+            201: ConsentWithdrawalSerializer,
+            **error_responses(400, 401, 403, 404, 409),
+        },
+        tags=["victims"],
+    )
+    def post(self, request, victim_id):
+        withdrawal = self.valid(ConsentWithdrawalInputSerializer, request.data)
+        with self.audited(
+            action="change", object_type="victim", object_id=victim_id, hidden=Victim
+        ) as access:
+            victim = selectors.victim_get(user=request.user, victim_id=victim_id)
+            consent = support_services.consent_withdraw(
+                victim=victim,
+                by=request.user,
+                organisation_code=withdrawal["organisation"],
+                withdrawn_on=withdrawal["withdrawn_on"],
+            )
+            access.detail = f"consent withdrawn from {withdrawal['organisation']}"
+            data = ConsentWithdrawalSerializer(consent).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class DisclosureListView(ApiView):

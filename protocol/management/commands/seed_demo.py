@@ -16,6 +16,7 @@ from cases.services import case_status_change, referral_create
 from core.roles import ROLE_ORGANISATION_KIND, OrganisationKind
 from protocol import services as hold_services
 from protocol.models import Hold
+from protocol.services import support as support_services
 from victims.services import application_create, support_referral_create, support_update
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -141,6 +142,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo cases are already loaded; organisations and users updated.")
         else:
             self._cases(users, cases_per_status)
+            self._support_lifecycle(users)
         self._print_logins(users)
 
     def _organisations(self) -> dict[str, Organisation]:
@@ -192,6 +194,45 @@ class Command(BaseCommand):
             "contact": f"Safe number 07700 9{self.random.randint(10000, 99999)}, text first",
             "address": "Refuge accommodation (address held by the support organisation)",
         }
+
+    @transaction.atomic
+    def _support_lifecycle(self, users) -> None:
+        """A support referral's whole life, each step through the services the pages use: a
+        referral accepted by Haven, one declined by Harbour, and one whose consent the victim
+        withdrew from Haven (its application left for Harbour, who also supports them, to take
+        over). Every other demo referral is still new, waiting for the adviser."""
+        officer = users[("northshire", "police_officer")]
+        haven, harbour = users[("haven", "support_adviser")], users[("harbour", "support_adviser")]
+        today = timezone.localdate()
+        accepted = self._refer(officer, reported=35)
+        referral = support_services.support_referral_make(
+            victim=accepted.victim, by=officer, organisation_code="haven", consent_given_on=today
+        )
+        support_services.support_referral_accept(engagement=referral, by=haven)
+        declined = self._refer(officer, reported=36)
+        referral = support_services.support_referral_make(
+            victim=declined.victim, by=officer, organisation_code="harbour", consent_given_on=today
+        )
+        support_services.support_referral_decline(
+            engagement=referral, by=harbour, reason="Demo: no capacity for new clients this month."
+        )
+        withdrawn = self._refer(officer, reported=37)
+        for code in ("haven", "harbour"):
+            support_services.support_referral_make(
+                victim=withdrawn.victim, by=officer, organisation_code=code, consent_given_on=today
+            )
+        application_create(
+            victim=withdrawn.victim,
+            by=haven,
+            route="asylum",
+            status="submitted",
+            submitted_on=days_ago(1),
+        )
+        support_services.consent_withdraw(
+            victim=withdrawn.victim, by=officer, organisation_code="haven", withdrawn_on=today
+        )
+        for person in (accepted, declined, withdrawn):
+            hold_services.hold_reevaluate(victim_id=person.victim.pk, trigger="command")
 
     def _refer(self, officer, *, reported: int, status: str = "under_investigation", role="victim"):
         person = self._person()
