@@ -1,8 +1,9 @@
 """Reads of victims, scoped to the caller: what a caller may not see does not exist for them."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from core.normalise import name_key
 from core.permissions import granted_to_organisation
 from core.roles import POLICE_ROLES, Role
@@ -10,6 +11,7 @@ from core.roles import POLICE_ROLES, Role
 from .models import (
     Application,
     Disclosure,
+    PossibleDuplicate,
     SupportEngagement,
     Victim,
     VictimGroupObjectPermission,
@@ -89,3 +91,35 @@ def application_get(*, user: User, application_id) -> Application:
 def disclosure_list(*, victim: Victim) -> QuerySet[Disclosure]:
     """Every disclosure of this victim's data, newest first (caller already scoped)."""
     return victim.disclosures.select_related("organisation").order_by("-at")
+
+
+def possible_duplicate_list(*, user: User, open_only: bool = True) -> QuerySet[PossibleDuplicate]:
+    """Possible duplicates a police supervisor may decide: those where either record has a case
+    of the supervisor's force. Open ones only, unless `open_only` is False. Anyone else: none."""
+    if (
+        not user.is_authenticated
+        or not user.has_role(Role.POLICE_SUPERVISOR)
+        or user.organisation_id is None
+    ):
+        return PossibleDuplicate.objects.none()
+    force = user.organisation_id
+    pairs = PossibleDuplicate.objects.filter(
+        Q(first__cases__force_id=force) | Q(second__cases__force_id=force)
+    )
+    if open_only:
+        pairs = pairs.filter(status=PossibleDuplicate.Status.OPEN)
+    return (
+        PossibleDuplicate.objects.filter(pk__in=pairs.values("pk"))
+        .select_related("first", "second", "proposed_by__organisation")
+        .annotate(first_forces=_forces_of("first_id"), second_forces=_forces_of("second_id"))
+    )
+
+
+def _forces_of(victim_field: str) -> ArraySubquery:
+    """The names of the forces with a case of the pair's victim, in one subquery per column."""
+    return ArraySubquery(
+        Organisation.objects.filter(cases__victim_id=OuterRef(victim_field))
+        .order_by("name")
+        .values("name")
+        .distinct()
+    )

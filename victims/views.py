@@ -36,12 +36,14 @@ from core.permissions import (
 from core.roles import Role
 from protocol.policy import current_policy
 from protocol.selectors import hold_for_victim
+from protocol.services import merges
 
 from . import forms
-from .models import Application, SupportEngagement, Victim
+from .models import Application, PossibleDuplicate, SupportEngagement, Victim
 from .selectors import (
     application_get,
     disclosure_list,
+    possible_duplicate_list,
     victim_get,
     victim_list,
     victims_matching,
@@ -441,3 +443,53 @@ def victim_record(request, victim_id: UUID):
             "today": timezone.localdate(),
         },
     )
+
+
+# --- Possible duplicates (police supervisors) ------------------------------------------------
+
+SUPERVISOR = (Role.POLICE_SUPERVISOR,)
+
+
+@role_required(*SUPERVISOR, object_type="possible_duplicate", actions={"GET": "list"})
+def possible_duplicates(request, errors=None):
+    """Records that may be one person, where either is of the supervisor's force: merge (one
+    supervisor proposes, the other force confirms) or dismiss. Recorded as the API records it."""
+    pairs, listing = listed(
+        request,
+        possible_duplicate_list(user=request.user).order_by("-created_at", "-pk"),
+        object_type="possible_duplicate",
+    )
+    return render(
+        request,
+        "victims/possible_duplicates.html",
+        {"pairs": pairs, "listing": listing, "form": errors},
+    )
+
+
+@role_required(*SUPERVISOR, object_type="possible_duplicate", actions={"POST": "change"})
+def possible_duplicate_decide(request, pair_id: UUID):
+    """Propose or confirm a merge, or dismiss the pair; back to the list, saying what happened."""
+    if request.method != "POST":
+        return redirect("victims:possible_duplicates")
+    decision = request.POST.get("decision")
+    decide = {
+        "merge": merges.possible_duplicate_merge,
+        "dismiss": merges.possible_duplicate_dismiss,
+    }.get(decision or "")
+    try:
+        with audited(
+            request,
+            action="change",
+            object_type="possible_duplicate",
+            object_id=pair_id,
+            hidden=PossibleDuplicate,
+        ) as access:
+            if decide is None:
+                raise ConflictError(_("Choose whether to merge the records or dismiss the pair."))
+            answer = decide(user=request.user, pair_id=pair_id)
+            access.detail = decision
+    except ConflictError as error:
+        summary = [{"href": None, "text": str(error)}]
+        return possible_duplicates(request, errors={"errors": True, "summary_errors": summary})
+    messages.success(request, merges.decision_message(answer))
+    return redirect("victims:possible_duplicates")

@@ -232,6 +232,7 @@ def status_plain(code) -> str:
 _SECTIONS = {
     ("cases", "referral"): "referral",
     ("cases", ""): "cases",
+    ("victims", "possible_duplicate"): "duplicates",
     ("victims", ""): "victims",
     ("", "hold_check"): "check",
     ("", "review_queue"): "review",
@@ -272,6 +273,7 @@ TRIGGER_LABELS = {
     "application": "Application changed",
     "override": "Override decided",
     "end_confirmation": "End confirmed",
+    "merge": "Records merged",
     "sweep": "Scheduled check",
     "command": "Re-evaluated by an operator",
 }

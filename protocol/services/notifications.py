@@ -20,3 +20,10 @@ def notify(*, hold: Hold, kind: str, message: str) -> None:
         Notification(organisation=organisation, hold=hold, kind=kind, message=message)
         for organisation in _interested_organisations(hold)
     )
+
+
+def notify_organisation(*, organisation, hold: Hold, kind: str, message: str) -> Notification:
+    """Tell one organisation about a step on a hold (IE, when a merge ends an override)."""
+    return Notification.objects.create(
+        organisation=organisation, hold=hold, kind=kind, message=message
+    )

@@ -15,6 +15,7 @@ from .conftest import PASSWORD, ROLES, World, assert_role_sees_only_what_it_may
 POLICE = ("police_officer", "police_supervisor")
 ADVISER = ("support_adviser",)
 OWN_200_OTHER_404 = (200, 404)
+POSSIBLE_DUPLICATES = True  # the world has a pair of records of each scope
 
 
 def today() -> str:
@@ -39,6 +40,7 @@ class Endpoint:
             requested=w.overrides["requested"].pk,
             approved=w.overrides["approved"].pk,
             user=w.users["police_officer"].pk,
+            pair=objects["pair"].pk,
         )
 
 
@@ -213,6 +215,23 @@ ENDPOINTS = {
         lambda w, s, r: {"note": "Matrix."},
     ),
     "statistics": Endpoint("get", "/api/v1/statistics", {"analyst": 200, "auditor": 200}),
+    "possible duplicates": Endpoint(
+        "get", "/api/v1/possible-duplicates", {"police_supervisor": 200}
+    ),
+    "possible duplicate merge": Endpoint(
+        "post",
+        "/api/v1/possible-duplicates/{pair}/merge",
+        {"police_supervisor": OWN_200_OTHER_404},
+        lambda w, s, r: {},
+        scoped=True,
+    ),
+    "possible duplicate dismiss": Endpoint(
+        "post",
+        "/api/v1/possible-duplicates/{pair}/dismiss",
+        {"police_supervisor": OWN_200_OTHER_404},
+        lambda w, s, r: {},
+        scoped=True,
+    ),
 }
 
 
@@ -266,6 +285,7 @@ PLACEHOLDERS = {
     "{requested}": "{override_id}",
     "{approved}": "{override_id}",
     "{user}": "{user_id}",
+    "{pair}": "{pair_id}",
 }
 
 

@@ -29,4 +29,19 @@ urlpatterns = [
         views.DisclosureListView.as_view(),
         name="api-victim-disclosures",
     ),
+    path(
+        "possible-duplicates",
+        views.PossibleDuplicateListView.as_view(),
+        name="api-possible-duplicates",
+    ),
+    path(
+        "possible-duplicates/<uuid:pair_id>/merge",
+        views.PossibleDuplicateMergeView.as_view(),
+        name="api-possible-duplicate-merge",
+    ),
+    path(
+        "possible-duplicates/<uuid:pair_id>/dismiss",
+        views.PossibleDuplicateDismissView.as_view(),
+        name="api-possible-duplicate-dismiss",
+    ),
 ]
