@@ -2,6 +2,7 @@
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from accounts.models import Organisation, User
 from core.normalise import name_key
@@ -57,6 +58,7 @@ def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
     `cases.selectors.case_list`, passed in because cases sit above victims."""
     return (
         victim_list(user=user)
+        .annotate(merged_records=merged_records())
         .select_related("hold")
         .prefetch_related(
             "dependants",
@@ -72,6 +74,16 @@ def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
             ),
         )
         .get(pk=victim_id)
+    )
+
+
+def merged_records() -> ArraySubquery:
+    """The records merged into the victim (`{"reference", "merged_at"}`, oldest merge first):
+    the merge on the surviving record's history, in one subquery."""
+    return ArraySubquery(
+        Victim.records.filter(merged_into=OuterRef("pk"))
+        .order_by("merged_at", "pk")
+        .values(record=JSONObject(reference="reference", merged_at="merged_at"))
     )
 
 

@@ -263,6 +263,10 @@ def test_a_merge_is_proposed_then_confirmed_by_the_other_force(
         assert api(user).get(f"/api/v1/victims/{survivor.pk}").status_code == 200
         assert api(user).get(f"/api/v1/victims/{second.victim.pk}").status_code == 404
     # On both records' history.
+    record = api(officer).get(f"/api/v1/victims/{survivor.pk}").json()
+    assert [item["reference"] for item in record["merged_records"]] == [second.victim.reference]
+    page = client_for(other_officer).get(reverse("victims:detail", args=[survivor.pk]))
+    assert "Records merged into this one" in page.text and second.victim.reference in page.text
     for victim in (survivor, second.victim):
         assert AccessEvent.objects.filter(
             object_type="victim", object_id=str(victim.pk), detail__contains="merged into"

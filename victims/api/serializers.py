@@ -182,6 +182,11 @@ class VictimCaseSerializer(serializers.Serializer):
     prosecution_status = serializers.ChoiceField(choices=values.PROSECUTION_STATUSES)
 
 
+class MergedRecordSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    merged_at = serializers.DateTimeField()
+
+
 class VictimSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     reference = serializers.CharField()
@@ -201,6 +206,9 @@ class VictimSerializer(serializers.Serializer):
     )
     support_engagements = SupportEngagementSerializer(many=True)
     applications = ApplicationSerializer(many=True)
+    merged_records = MergedRecordSerializer(
+        many=True, help_text="Records merged into this one (possible duplicates), oldest first."
+    )
     created_at = serializers.DateTimeField()
 
 
