@@ -76,6 +76,9 @@ class ReferralSerializer(serializers.Serializer):
     victim = IdReferenceSerializer()
     case = IdReferenceSerializer()
     hold = HoldAnswerSerializer()
+    joined = serializers.BooleanField(
+        help_text="True when the victim was already on record (by Home Office reference)."
+    )
 
 
 # --- Cases -----------------------------------------------------------------------------------

@@ -32,13 +32,15 @@ class HoldCheckAnswer:
 # leaves (the check and one disclosure per matching victim) are one statement.
 # (`<> ''` repeats the partial index's condition, so a prepared statement's generic plan can
 # use it too.)
+# A record merged into another (ADR 0012) matches as the record it became: its identifiers still
+# name the person, and a merge must never make a check read "no hold".
 _MATCH_BY_REFERENCE = """
-    SELECT id FROM victims_victim
+    SELECT coalesce(merged_into_id, id) AS id FROM victims_victim
     WHERE home_office_reference_key = %(reference)s AND home_office_reference_key <> ''
 """
 # Dependants are covered by their victim's hold.
 _MATCH_BY_IDENTITY = """
-    SELECT id FROM victims_victim
+    SELECT coalesce(merged_into_id, id) AS id FROM victims_victim
     WHERE family_name_key = %(family)s AND given_names_key = %(given)s
       AND date_of_birth = %(born)s
     UNION
@@ -97,11 +99,11 @@ SELECT NULL, chosen.reference, chosen.protected_until,
        head.hmac, head.event_count
 FROM (SELECT) AS one
 LEFT JOIN chosen ON true
-LEFT JOIN LATERAL (  -- the force that referred the victim most recently
+LEFT JOIN LATERAL (  -- the force that referred the person first (ADR 0012)
     SELECT organisation.* FROM cases_case AS c
     JOIN accounts_organisation AS organisation ON organisation.id = c.force_id
     WHERE c.victim_id = chosen.victim_id
-    ORDER BY c.referred_on DESC, c.created_at DESC LIMIT 1
+    ORDER BY c.created_at, c.id LIMIT 1
 ) AS force ON true
 LEFT JOIN head ON true
 WHERE (SELECT fresh FROM fresh)
