@@ -8,9 +8,10 @@ hold's history (its reference an alias of that hold), no override or end confirm
 over, and the hold is re-evaluated from all the facts in the same transaction.
 
 Locks, always in this order, so that two merges, or a merge and a status change, queue rather
-than deadlock: the two victims (by id), then the possible-duplicate rows naming either (by id),
-then the two holds (by id). A status change locks its victim before its case
-(`cases.services.case_status_change`), so it waits for a merge or the merge waits for it.
+than deadlock: the two victims (by id), the pair, the two holds (by id), then the rows moved and
+any other pair naming the merged record. Every writer of a pair locks its victims first, and a
+status change locks its victim before its case (`cases.services.case_status_change`), so it
+waits for a merge or the merge waits for it (ADR 0012).
 """
 
 from dataclasses import dataclass

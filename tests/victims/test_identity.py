@@ -250,6 +250,8 @@ def test_a_merge_is_proposed_then_confirmed_by_the_other_force(
     assert HoldDecision.objects.filter(hold=hold, trigger="merge").exists()
     assert HoldAlias.objects.get(reference=merged_hold_reference).hold == hold
     assert hold_by_reference(reference=merged_hold_reference.lower()).pk == hold.pk
+    ie_page = client_for(senior).get(reverse("hold_detail", args=[merged_hold_reference]))
+    assert ie_page.status_code == 200 and hold.reference in ie_page.text
     assert (
         hold.in_force and hold.evaluated_version == Victim.objects.get(pk=survivor.pk).facts_version
     )
@@ -272,10 +274,13 @@ def test_a_merge_is_proposed_then_confirmed_by_the_other_force(
             object_type="victim", object_id=str(victim.pk), detail__contains="merged into"
         ).exists()
     # A pair no longer a pair: 409, nothing changes.
+    state = (Hold.objects.get(pk=hold.pk).evaluated_version, AccessEvent.objects.count())
     for path in ("merge", "dismiss"):
         response = api(supervisor).post(f"/api/v1/possible-duplicates/{pair.pk}/{path}")
         assert response.status_code == 409
+        assert "no longer a possible duplicate" in response.json()["detail"]
     assert PossibleDuplicate.objects.get(pk=pair.pk).status == "merged"
+    assert Hold.objects.get(pk=hold.pk).evaluated_version == state[0]
     assert api(supervisor).get("/api/v1/possible-duplicates").json()["results"] == []
 
 
