@@ -54,8 +54,16 @@ class Victim(models.Model):
     given_names_key = models.CharField(max_length=200, editable=False)
     home_office_reference_key = models.CharField(max_length=40, editable=False, blank=True)
     facts_version = models.PositiveBigIntegerField(default=1)
+    # Indexed for merged records only (a partial index below): an index of every row's NULL
+    # would tempt the planner away from the name search's trigram index on small tables.
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     merged_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -69,6 +77,11 @@ class Victim(models.Model):
         base_manager_name = "records"
         indexes = [
             models.Index(fields=["-created_at"], name="victim_recent"),
+            models.Index(
+                fields=["merged_into"],
+                name="victim_merged_into",
+                condition=models.Q(merged_into__isnull=False),
+            ),
             models.Index(
                 fields=["family_name_key", "date_of_birth", "given_names_key"],
                 name="victim_identity_key",
