@@ -30,7 +30,8 @@ class Victim(models.Model):
     reference = models.CharField(max_length=10, unique=True, default=new_victim_reference)
     given_names = models.CharField(max_length=200)
     family_name = models.CharField(max_length=200)
-    date_of_birth = models.DateField()
+    # Empty only once the person's identifying data is erased under retention (`erased_at`).
+    date_of_birth = models.DateField(null=True)
     nationality = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3")
     home_office_reference = models.CharField(max_length=40, blank=True)
     preferred_language = models.CharField(max_length=2, help_text="ISO 639-1")
@@ -44,6 +45,9 @@ class Victim(models.Model):
     facts_version = models.PositiveBigIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retention (API.md "Data lifecycle"): when the identifying data was erased. The record is
+    # then frozen: a new fact about the person needs a new referral.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -28,7 +28,7 @@ from .evaluation import (
     holds_reevaluate_batch,
     today,
 )
-from .notifications import notify
+from .notifications import notification_mark_read, notify, notify_organisation
 from .overrides import (
     NOT_ENDABLE,
     NOT_OVERRIDABLE,
@@ -66,7 +66,9 @@ __all__ = [
     "hold_verify",
     "holds_needing_evaluation",
     "holds_reevaluate_batch",
+    "notification_mark_read",
     "notify",
+    "notify_organisation",
     "override_approve",
     "override_reject",
     "override_request",
