@@ -39,7 +39,16 @@ class Endpoint:
             requested=w.overrides["requested"].pk,
             approved=w.overrides["approved"].pk,
             user=w.users["police_officer"].pk,
+            notification=_ie_notification() if "{notification}" in self.path else "",
         )
+
+
+def _ie_notification():
+    """A notification of the IE unit (the world's override steps made some): IE seniors' own,
+    anybody else's other organisation's."""
+    from protocol.models import Notification
+
+    return Notification.objects.filter(organisation__kind="immigration_enforcement").first().pk
 
 
 def _everyone(status):
@@ -213,6 +222,22 @@ ENDPOINTS = {
         lambda w, s, r: {"note": "Matrix."},
     ),
     "statistics": Endpoint("get", "/api/v1/statistics", {"analyst": 200, "auditor": 200}),
+    "victim export": Endpoint(
+        "get",
+        "/api/v1/victims/{victim}/export",
+        {"police_supervisor": OWN_200_OTHER_404},
+        scoped=True,
+    ),
+    "notifications list": Endpoint(
+        "get", "/api/v1/notifications", _each((*POLICE, *ADVISER, "ie_senior"), 200)
+    ),
+    # The IE unit's notification: an IE senior's own, another organisation's for the others.
+    "notification read": Endpoint(
+        "post",
+        "/api/v1/notifications/{notification}/read",
+        {**_each((*POLICE, *ADVISER), 404), "ie_senior": 200},
+        lambda w, s, r: {},
+    ),
 }
 
 
@@ -266,6 +291,7 @@ PLACEHOLDERS = {
     "{requested}": "{override_id}",
     "{approved}": "{override_id}",
     "{user}": "{user_id}",
+    "{notification}": "{notification_id}",
 }
 
 
