@@ -15,18 +15,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.audit import record_access
-from cases.models import Case, CaseStatusChange
-from victims.models import Application, Dependant, SupportEngagement, SupportUpdate, Victim
+from cases.models import Case
+from victims.models import Application, SupportEngagement, Victim
 
-from ..models import HoldDecision, Override
+from ..models import HoldDecision
 
 logger = logging.getLogger(__name__)
 
@@ -100,34 +101,76 @@ def due_for_erasure(*, now: datetime) -> QuerySet[Victim]:
     )
 
 
+# Every write of an erasure in one statement (one round trip): the person's identifying columns,
+# their dependants, the narratives of their cases, and the notes on their cases, support and
+# overrides. Dates, statuses, codes and references are left as they are.
+_ERASE = """
+WITH person AS (
+    UPDATE victims_victim SET given_names = '', family_name = '', date_of_birth = NULL,
+           home_office_reference = '', contact = '', address = '', given_names_key = '',
+           family_name_key = '', home_office_reference_key = '', erased_at = %(now)s
+    WHERE id = %(victim)s AND erased_at IS NULL
+    RETURNING id
+),
+dependants AS (
+    DELETE FROM victims_dependant WHERE victim_id IN (SELECT id FROM person)
+),
+narratives AS (
+    UPDATE cases_case SET narrative = ''
+    WHERE victim_id IN (SELECT id FROM person) AND narrative <> ''
+),
+case_notes AS (
+    UPDATE cases_casestatuschange SET note = ''
+    WHERE note <> '' AND case_id IN (
+        SELECT id FROM cases_case WHERE victim_id IN (SELECT id FROM person)
+    )
+),
+support_notes AS (
+    UPDATE victims_supportupdate SET note = ''
+    WHERE note <> '' AND engagement_id IN (
+        SELECT id FROM victims_supportengagement WHERE victim_id IN (SELECT id FROM person)
+    )
+),
+override_notes AS (
+    UPDATE protocol_override SET justification = '', decision_note = '', revocation_note = ''
+    WHERE hold_id IN (SELECT id FROM protocol_hold WHERE victim_id IN (SELECT id FROM person))
+)
+SELECT count(*) FROM person
+"""
+
+
+_SENTINEL = UUID(int=0)
+
+
+@lru_cache(maxsize=4)
+def _due_check(now: datetime) -> tuple[str, tuple]:
+    """The SQL that locks one person's row if they are due (compiled once per run: building the
+    rule's query costs more than running it)."""
+    query = (
+        due_for_erasure(now=now)
+        .filter(pk=_SENTINEL)
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
+    sql, params = query.query.get_compiler(using="default").as_sql()
+    return sql, tuple(params)
+
+
 @transaction.atomic
 def victim_erase(*, victim_id: UUID, now: datetime | None = None) -> bool:
-    """Erase one person's identifying data if retention says so (checked again under the
-    person's row lock, so a fact recorded meanwhile wins), with an access event. True if erased
-    now; False if not due or already erased (re-running erases nothing twice)."""
+    """Erase one person's identifying data if retention says so (checked under the person's row
+    lock, so a fact recorded meanwhile wins), with an access event. True if erased now; False if
+    not due or already erased (re-running erases nothing twice)."""
     now = now or timezone.now()
-    locked = Victim.objects.select_for_update().filter(pk=victim_id, erased_at__isnull=True)
-    if not locked.exists() or not due_for_erasure(now=now).filter(pk=victim_id).exists():
+    sql, params = _due_check(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [victim_id if param == _SENTINEL else param for param in params])
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute(_ERASE, {"victim": victim_id, "now": now})
+        (erased,) = cursor.fetchone()
+    if not erased:
         return False
-    Victim.objects.filter(pk=victim_id).update(
-        given_names="",
-        family_name="",
-        date_of_birth=None,
-        home_office_reference="",
-        contact="",
-        address="",
-        given_names_key="",
-        family_name_key="",
-        home_office_reference_key="",
-        erased_at=now,
-    )
-    Dependant.objects.filter(victim_id=victim_id).delete()
-    Case.objects.filter(victim_id=victim_id).update(narrative="")
-    CaseStatusChange.objects.filter(case__victim_id=victim_id).exclude(note="").update(note="")
-    SupportUpdate.objects.filter(engagement__victim_id=victim_id).exclude(note="").update(note="")
-    Override.objects.filter(hold__victim_id=victim_id).update(
-        justification="", decision_note="", revocation_note=""
-    )
     record_access(
         user=None, action="change", object_type="victim", object_id=victim_id, detail=ERASED
     )
