@@ -7,7 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from guardian.models import GroupObjectPermissionBase
 
 from accounts.models import Organisation
@@ -173,6 +173,14 @@ class SupportEngagement(models.Model):
 
     class Meta:
         ordering = ["-started_on"]
+        indexes = [
+            # The sweep's "no contact" scan: open engagements by their last contact.
+            models.Index(
+                Coalesce("last_contact_on", "started_on"),
+                name="support_open_last_contact",
+                condition=Q(status__in=OPEN_SUPPORT_STATUSES),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=values.SUPPORT_STATUSES), name="support_status_valid"

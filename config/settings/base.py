@@ -202,6 +202,8 @@ elif EMAIL_PROVIDER != "smtp":
 NOTIFICATION_EMAIL_RESEND_SECONDS = env_int("NOTIFICATION_EMAIL_RESEND_SECONDS", 300)
 # How many notices (and owed e-mails) one sweep makes at most.
 NOTIFICATION_SCAN_BATCH = env_int("NOTIFICATION_SCAN_BATCH", 500)
+# The scan looks only at what changed since the last one, and in full this often.
+NOTIFICATION_FULL_SCAN_SECONDS = env_int("NOTIFICATION_FULL_SCAN_SECONDS", 3600)
 
 # --- Retention (API.md "Data lifecycle") ---------------------------------------------------
 

@@ -314,7 +314,7 @@ class NotificationListView(ApiView):
             "IE caseworkers, analysts, auditors and administrators receive none (403). "
             "References only, never a person."
         ),
-        responses={200: NotificationSerializer(many=True), **error_responses(401, 403)},
+        responses={200: NotificationSerializer(many=True), **error_responses(400, 401, 403)},
         tags=["notifications"],
     )
     def get(self, request):

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet
@@ -235,17 +236,18 @@ def _occasion(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def review_due_notices(*, limit: int) -> int:
+def review_due_notices(*, limit: int, since: datetime | None = None) -> int:
     """Tell IE seniors and the referring force of each hold that has become due for review,
-    once per hold per occasion (the time it became `review_due`)."""
+    once per hold per occasion (the time it became `review_due`). With `since`, only holds that
+    became due since then (an incremental scan, on the `hold_status_since` index)."""
     told = Notification.objects.filter(
         hold=OuterRef("pk"), kind=Kind.REVIEW_DUE, occasion=OuterRef("status_since")
     )
+    due = Hold.objects.filter(status="review_due")
+    if since is not None:
+        due = due.filter(status_since__gte=since)
     holds = list(
-        Hold.objects.filter(status="review_due")
-        .exclude(Exists(told))
-        .select_related("victim")
-        .order_by("status_since")[:limit]
+        due.exclude(Exists(told)).select_related("victim").order_by("status_since")[:limit]
     )
     for hold in holds:
         with transaction.atomic():
@@ -260,9 +262,11 @@ def review_due_notices(*, limit: int) -> int:
     return len(holds)
 
 
-def no_contact_notices(*, on: date, review_days: int, limit: int) -> int:
+def no_contact_notices(*, on: date, review_days: int, limit: int, since: date | None = None) -> int:
     """Tell a support organisation once per engagement and last contact that it has recorded no
-    contact for `review_days` (HOLD_SUPPORT_REVIEW_DAYS) on an open engagement."""
+    contact for `review_days` (HOLD_SUPPORT_REVIEW_DAYS) on an open engagement. With `since`,
+    only engagements that became overdue since that day (an incremental scan, on the
+    `support_open_last_contact` index)."""
     # The occasion is the last contact's date at midnight UTC (the connection's time zone), as
     # `_occasion` writes it.
     last_contact = Coalesce("last_contact_on", "started_on")
@@ -278,6 +282,13 @@ def no_contact_notices(*, on: date, review_days: int, limit: int) -> int:
         )
         .annotate(last_contact=last_contact)
         .filter(last_contact__lt=on - timedelta(days=review_days))
+        .filter(
+            **(
+                {"last_contact__gte": since - timedelta(days=review_days + 1)}
+                if since is not None
+                else {}
+            )
+        )
         .exclude(Exists(told))
         .select_related("organisation", "victim__hold", "victim")
         .order_by("last_contact", "pk")[:limit]
@@ -296,15 +307,55 @@ def no_contact_notices(*, on: date, review_days: int, limit: int) -> int:
     return len(engagements)
 
 
+# How far the scan got, in the cache (Redis): {"since": when the last complete scan started,
+# "full": when the last full scan started}. Only a bookmark: without it, the scan is a full one.
+SCAN_BOOKMARK = "protocol:notification-scan"
+# A hold's `status_since` is written inside its evaluation's transaction, which may commit after
+# a scan started: the incremental scan looks back this far before the bookmark.
+SCAN_MARGIN = timedelta(hours=1)
+
+
+def _scan_bookmark() -> dict[str, datetime]:
+    try:
+        saved = cache.get(SCAN_BOOKMARK) or {}
+        return {name: datetime.fromisoformat(value) for name, value in saved.items()}
+    except Exception:
+        logger.warning("Could not read the notification scan's bookmark; scanning in full")
+        return {}
+
+
 def notification_scan(*, on: date, limit: int) -> dict[str, int]:
     """The sweep's notification scan: "review due" and "no contact" notices owed, and e-mails
-    still owed."""
+    still owed.
+
+    Incremental: only what became due since the last complete scan (less `SCAN_MARGIN`), on
+    indexes, so its cost follows what changed rather than how many holds are due. A full scan
+    runs every NOTIFICATION_FULL_SCAN_SECONDS (and whenever the bookmark is lost), which also
+    finds what became due in the past all at once (a contact recorded late with an old date)."""
+    started = timezone.now()
+    bookmark = _scan_bookmark()
+    full_due = started - timedelta(seconds=settings.NOTIFICATION_FULL_SCAN_SECONDS)
+    full = "since" not in bookmark or bookmark.get("full", started) <= full_due
+    since = None if full else bookmark["since"] - SCAN_MARGIN
     review_days = current_policy().support_review_days
-    return {
-        "review_due": review_due_notices(limit=limit),
-        "no_contact": no_contact_notices(on=on, review_days=review_days, limit=limit),
-        **email_resend_owed(limit=limit),
+    counts = {
+        "review_due": review_due_notices(limit=limit, since=since),
+        "no_contact": no_contact_notices(
+            on=on,
+            review_days=review_days,
+            limit=limit,
+            since=since.date() if since is not None else None,
+        ),
     }
+    if counts["review_due"] < limit and counts["no_contact"] < limit:  # complete: move on
+        saved = {"since": started, "full": started if full else bookmark["full"]}
+        try:
+            cache.set(
+                SCAN_BOOKMARK, {name: value.isoformat() for name, value in saved.items()}, None
+            )
+        except Exception:
+            logger.warning("Could not save the notification scan's bookmark")
+    return {**counts, "full_scan": int(full), **email_resend_owed(limit=limit)}
 
 
 def notification_mark_read(*, notification_id: UUID, user, visible: QuerySet) -> Notification:
