@@ -206,3 +206,11 @@ def test_a_malformed_retention_setting_stops_the_service_at_start():
         )
         assert result.returncode != 0
         assert message in result.stderr and "RETENTION_YEARS" in result.stderr
+
+
+def test_the_victim_page_says_the_data_was_erased(client, officer, senior):
+    referral = closed_referral(officer, senior)
+    erase_all()
+    client.force_login(officer)
+    page = client.get(f"/victims/{referral.victim.pk}").content.decode()
+    assert "identifying data was erased" in page and "Diallo" not in page

@@ -105,3 +105,12 @@ def test_the_pages_refuse_other_roles_and_hide_other_forces(client, officer, oth
     stranger = UserFactory(role="police_supervisor", organisation=other_force)
     client.force_login(stranger)
     assert client.get(f"/victims/{referral.victim.pk}/export.pdf").status_code == 404
+
+
+def test_the_victim_page_links_supervisors_to_the_export(client, supervisor, officer):
+    referral = make_referral(officer)
+    client.force_login(supervisor)
+    page = client.get(f"/victims/{referral.victim.pk}").content.decode()
+    assert f"/victims/{referral.victim.pk}/export" in page
+    client.force_login(officer)
+    assert "/export" not in client.get(f"/victims/{referral.victim.pk}").content.decode()
