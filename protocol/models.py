@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.choices import choices
 from core.references import new_hold_reference
@@ -222,19 +223,80 @@ class HoldCheck(models.Model):
 
 
 class Notification(models.Model):
-    """A message to an organisation about one of its holds (override steps, end of a hold)."""
+    """Something that happened to a hold that an organisation is told about: listed in the
+    service (read or unread, per user) and e-mailed to the organisation's contact address.
+
+    It names references only (`references`: the hold's, and for police and support
+    organisations the victim's), never a person. `occasion` makes the sweep's notices ("review
+    due", "no contact") once per hold per occasion. `email_to` is the address it is owed to
+    ("" for none) and `emailed_at` when it was sent: the sweep re-sends what is owed."""
+
+    class Kind(models.TextChoices):
+        SUPPORT_REFERRAL_MADE = "support_referral_made", _("Support referral made")
+        SUPPORT_REFERRAL_ACCEPTED = "support_referral_accepted", _("Support referral accepted")
+        SUPPORT_REFERRAL_DECLINED = "support_referral_declined", _("Support referral declined")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+        OVERRIDE_REQUESTED = "override_requested", _("Override requested")
+        OVERRIDE_APPROVED = "override_approved", _("Override approved")
+        OVERRIDE_REJECTED = "override_rejected", _("Override rejected")
+        OVERRIDE_REVOKED = "override_revoked", _("Override revoked")
+        REVIEW_DUE = "review_due", _("Hold due for review")
+        SUPPORT_CONTACT_OVERDUE = "support_contact_overdue", _("No contact recorded")
+        HOLD_ENDED = "hold_ended", _("Hold ended")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="notifications"
     )
     hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    references = models.JSONField(default=dict, help_text="References only, never a person")
     message = models.TextField()
+    occasion = models.DateTimeField(
+        null=True, blank=True, help_text="What the sweep notices once (a status since, a contact)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    email_to = models.EmailField(blank=True, help_text="The contact address it is owed to")
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    read_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="NotificationRead", related_name="+"
+    )
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="notification_org_recent"),
+            models.Index(fields=["hold", "kind", "occasion"], name="notification_occasion"),
+            models.Index(
+                fields=["created_at"],
+                name="notification_email_owed",
+                condition=Q(emailed_at__isnull=True) & ~Q(email_to=""),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "hold", "kind", "occasion"],
+                condition=Q(occasion__isnull=False),
+                name="notification_once_per_occasion",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.organisation_id}"
+
+
+class NotificationRead(models.Model):
+    """Who has read a notification, and when."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "user"], name="notification_read_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} read by {self.user_id}"

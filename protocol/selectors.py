@@ -2,16 +2,16 @@
 
 import re
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
 from accounts.models import User
 from cases.models import Case
 from cases.selectors import case_list
-from core.roles import Role
+from core.roles import POLICE_ROLES, OrganisationKind, Role
 from victims.models import Victim
 
-from .models import Hold, HoldAlias, Notification, Override
+from .models import Hold, HoldAlias, Notification, NotificationRead, Override
 
 
 def referring_force_contact() -> Subquery:
@@ -127,4 +127,38 @@ def notification_list(*, organisation, limit: int = 5) -> list[Notification]:
     """The organisation's latest notifications about its holds."""
     return list(
         Notification.objects.filter(organisation=organisation).select_related("hold")[:limit]
+    )
+
+
+NOTIFIED_ROLES = (*POLICE_ROLES, Role.SUPPORT_ADVISER, Role.IE_SENIOR)
+UNREAD_COUNT_UP_TO = 99
+
+
+def notifications_visible(*, user) -> QuerySet[Notification]:
+    """The notifications the user may read, newest first, each with `read` (by this user): their
+    organisation's, for police, support advisers and IE seniors (IE caseworkers, analysts,
+    auditors and administrators receive none)."""
+    organisation = getattr(user, "organisation", None)
+    if organisation is None or not user.has_role(*NOTIFIED_ROLES):
+        return Notification.objects.none()
+    queryset = Notification.objects.filter(organisation=organisation)
+    if organisation.kind == OrganisationKind.IMMIGRATION_ENFORCEMENT and not user.has_role(
+        Role.IE_SENIOR
+    ):
+        return Notification.objects.none()
+    return queryset.annotate(
+        read=Exists(NotificationRead.objects.filter(notification=OuterRef("pk"), user=user))
+    ).order_by("-created_at", "-id")
+
+
+def notifications_unread_count(*, user) -> int:
+    """How many of the user's notifications they have not read, counted up to 100 (the header
+    shows "99+" beyond)."""
+    unread = ~Exists(NotificationRead.objects.filter(notification=OuterRef("pk"), user=user))
+    return (
+        notifications_visible(user=user)
+        .filter(unread)
+        .order_by()
+        .values("pk")[: UNREAD_COUNT_UP_TO + 1]
+        .count()
     )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from cases.models import Case
 from core.db_router import replica_or_default
 from protocol.rules import values
-from victims.models import Application, SupportEngagement
+from victims.models import Application, SupportEngagement, Victim
 
 from .models import Hold, HoldCheck, Override
 
@@ -128,4 +128,7 @@ def statistics() -> dict:
         ),
         "hold_checks_by_answer": _table(hold_checks, ("in_force", "not_in_force")),
         "hold_checks_by_month": _monthly(hold_checks_made, "at"),
+        "people_erased_by_month": _monthly(
+            Victim.objects.using(db).filter(erased_at__isnull=False), "erased_at"
+        ),
     }

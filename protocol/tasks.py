@@ -14,7 +14,7 @@ from core.locks import single_run
 from core.redis_client import redis_client
 
 from .models import Hold
-from .services import evaluation, sweep
+from .services import evaluation, notifications, retention, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,47 @@ def _sweep() -> dict[str, int]:
         sweep.recheck_done(recheck)
     if totals["changed"] or totals["failed"]:
         logger.info("Hold sweep: %s", totals)
+    totals.update(_notification_scan(on))
     return totals
+
+
+def _notification_scan(on) -> dict[str, int]:
+    """The sweep's notification scan (notices due, e-mails owed). A failure here is logged and
+    never stops the sweep's own work: the next sweep scans again."""
+    try:
+        return notifications.notification_scan(on=on, limit=settings.NOTIFICATION_SCAN_BATCH)
+    except Exception:
+        logger.exception("Notification scan failed; the next sweep scans again")
+        return {}
+
+
+@shared_task(
+    name="protocol.tasks.send_notification_email",
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=6,
+    acks_late=True,
+)
+def send_notification_email(notification_id: str) -> bool:
+    """E-mail one notification to its organisation's contact address (once). A failure is
+    retried with back-off; when the retries run out the notification is still owed, and the
+    sweep sends it."""
+    try:
+        UUID(notification_id)
+    except (TypeError, ValueError):
+        logger.error("Not a notification id: %r", notification_id)
+        return False
+    return notifications.email_send(notification_id=notification_id)
+
+
+@shared_task(name="protocol.tasks.apply_retention", expires=60 * 60)
+def apply_retention() -> dict[str, int]:
+    """Erase the identifying data retention says is due (daily, from beat). One run at a time."""
+    with single_run("protocol.tasks.apply_retention") as mine:
+        if not mine:
+            return {"erased": 0, "skipped": 1}
+        return {"erased": retention.retention_apply().erased}
 
 
 def _beat() -> None:

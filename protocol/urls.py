@@ -15,6 +15,16 @@ urlpatterns = [
         views.override_revoke_page,
         name="override_revoke",
     ),
+    path("notifications", views.notification_list_page, name="notifications"),
+    path(
+        "notifications/<uuid:notification_id>/read",
+        views.notification_read_page,
+        name="notification_read",
+    ),
+    path("victims/<uuid:victim_id>/export", views.subject_access_page, name="subject_access"),
+    path(
+        "victims/<uuid:victim_id>/export.pdf", views.subject_access_pdf, name="subject_access_pdf"
+    ),
     path("holds/<str:reference>", views.hold_detail, name="hold_detail"),
     path("holds/<str:reference>/confirm-end", views.hold_confirm_end, name="hold_confirm_end"),
     path("holds/<str:reference>/override", views.hold_override_request, name="hold_override"),

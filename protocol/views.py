@@ -12,7 +12,12 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from weasyprint import HTML
 
 from cases.selectors import case_list
 from core.errors import ConflictError
@@ -28,16 +33,19 @@ from core.permissions import (
 )
 from core.roles import POLICE_ROLES, Role
 from core.throttling import take_for_user
+from victims.models import Victim
 from victims.selectors import victim_list
 
 from . import forms
-from .models import Hold, Override
+from .models import Hold, Notification, Override
 from .policy import current_policy
 from .rules import values
 from .selectors import (
+    NOTIFIED_ROLES,
     hold_by_reference,
     hold_overrides,
     notification_list,
+    notifications_visible,
     override_get,
     override_queue,
     review_queue,
@@ -46,11 +54,13 @@ from .selectors import override_list as override_list_selector
 from .services import (
     end_confirm,
     hold_check,
+    notification_mark_read,
     override_approve,
     override_reject,
     override_request,
     override_revoke,
 )
+from .subject_access import subject_access_export, subject_access_victim
 
 LIST = {"GET": "list"}
 
@@ -310,3 +320,81 @@ def override_revoke_page(request, override_id: UUID):
             )
             return redirect("hold_detail", reference=override.hold.reference)
     return render(request, "protocol/override_revoke.html", {"override": override, "form": form})
+
+
+# --- Notifications --------------------------------------------------------------------------------
+
+
+@role_required(*NOTIFIED_ROLES, object_type="notification", actions=LIST)
+def notification_list_page(request):
+    """The organisation's notifications, newest first, each read or unread by this user."""
+    notifications, listing = listed(
+        request, notifications_visible(user=request.user), object_type="notification"
+    )
+    return render(
+        request,
+        "protocol/notifications.html",
+        {"notifications": notifications, **listing},
+    )
+
+
+@require_POST
+@role_required(*NOTIFIED_ROLES, object_type="notification", actions={"POST": "change"})
+def notification_read_page(request, notification_id: UUID):
+    """Mark one notification read by this user (a 404 for one that is not theirs)."""
+    with audited(
+        request,
+        action="change",
+        object_type="notification",
+        object_id=notification_id,
+        detail="read",
+        hidden=Notification,
+    ):
+        notification_mark_read(
+            notification_id=notification_id,
+            user=request.user,
+            visible=notifications_visible(user=request.user),
+        )
+    return redirect(reverse("notifications") + f"#notification-{notification_id}")
+
+
+# --- Subject access -------------------------------------------------------------------------------
+
+SUBJECT_ACCESS = {"GET": "export"}
+
+
+def _subject_access(request, victim_id: UUID, *, detail: str) -> dict:
+    """Everything held about the person, read and recorded as an `export` in one transaction."""
+    with audited(
+        request,
+        action="export",
+        object_type="victim",
+        object_id=victim_id,
+        detail=detail,
+        hidden=Victim,
+    ):
+        victim = subject_access_victim(user=request.user, victim_id=victim_id)
+        return {"victim": victim, "export": subject_access_export(user=request.user, victim=victim)}
+
+
+@role_required(Role.POLICE_SUPERVISOR, object_type="victim", actions=SUBJECT_ACCESS)
+def subject_access_page(request, victim_id: UUID):
+    """The subject access export as a printable page."""
+    context = _subject_access(request, victim_id, detail="printable page")
+    return render(request, "protocol/subject_access.html", context)
+
+
+@role_required(Role.POLICE_SUPERVISOR, object_type="victim", actions=SUBJECT_ACCESS)
+def subject_access_pdf(request, victim_id: UUID):
+    """The subject access export as a PDF (WeasyPrint), fetching nothing from anywhere."""
+    context = _subject_access(request, victim_id, detail="pdf")
+    html = render_to_string("protocol/subject_access_pdf.html", context, request=request)
+    pdf = HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    reference = context["victim"].reference
+    response["Content-Disposition"] = f'attachment; filename="subject-access-{reference}.pdf"'
+    return response
+
+
+def _fetch_nothing(url: str, *args, **kwargs):
+    raise ValueError(f"The PDF fetches nothing ({url})")

@@ -22,6 +22,17 @@ find_python() {
   exit 1
 }
 
+# WeasyPrint (the subject access PDF) needs Pango and HarfBuzz's subsetter from the system:
+# installed with apt where they are missing and we may (root on Debian); otherwise say so.
+if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null) \
+      || echo "Could not install Pango and HarfBuzz: the subject access PDF will not work" >&2
+  else
+    echo "Install Pango and HarfBuzz (Debian: libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0) for the subject access PDF" >&2
+  fi
+fi
+
 stamp=.venv/.installed
 if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || ! cmp -s requirements.lock "$stamp"; then
   python=$(find_python)

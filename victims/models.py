@@ -7,7 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
@@ -42,7 +42,8 @@ class Victim(models.Model):
     reference = models.CharField(max_length=10, unique=True, default=new_victim_reference)
     given_names = models.CharField(max_length=200)
     family_name = models.CharField(max_length=200)
-    date_of_birth = models.DateField()
+    # Empty only once the person's identifying data is erased under retention (`erased_at`).
+    date_of_birth = models.DateField(null=True)
     nationality = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3")
     home_office_reference = models.CharField(max_length=40, blank=True)
     preferred_language = models.CharField(max_length=2, help_text="ISO 639-1")
@@ -68,6 +69,9 @@ class Victim(models.Model):
     merged_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retention (API.md "Data lifecycle"): when the identifying data was erased. The record is
+    # then frozen: a new fact about the person needs a new referral.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     objects = CurrentVictims()
     records = models.Manager()  # noqa: DJ012 (a manager): merged records too, for the merge
@@ -237,7 +241,13 @@ class SupportEngagement(models.Model):
             models.Index(
                 fields=["organisation", "referral_status", "-created_at"],
                 name="support_referral_inbox",
-            )
+            ),
+            # The sweep's "no contact" scan: open engagements by their last contact.
+            models.Index(
+                Coalesce("last_contact_on", "started_on"),
+                name="support_open_last_contact",
+                condition=Q(status__in=OPEN_SUPPORT_STATUSES),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -47,6 +47,11 @@ NRM_DECISIONS = ("rg_positive", "rg_negative", "cg_positive", "cg_negative")
 
 logger = logging.getLogger(__name__)
 
+ERASED_RECORD = (
+    "This person's identifying data was erased under the retention policy, so the record "
+    "cannot change: make a new referral."
+)
+
 # The protocol app's task, asked for by name: this app sits beneath it and imports none of it.
 # Triggers are the values of `protocol.models.HoldDecision.Trigger` ("referral", "case_status",
 # "support", "application"...); the task treats any other as a sweep.
@@ -60,7 +65,12 @@ def facts_changed(*, victim_id: UUID, trigger: str) -> None:
     If the broker is unreachable the message is lost, but the bumped version is not: the sweep
     finds the hold lagging and re-evaluates it.
     """
-    Victim.objects.filter(pk=victim_id).update(facts_version=F("facts_version") + 1)
+    bumped = Victim.objects.filter(pk=victim_id, erased_at__isnull=True).update(
+        facts_version=F("facts_version") + 1
+    )
+    if not bumped and Victim.objects.filter(pk=victim_id, erased_at__isnull=False).exists():
+        # Retention erased this person's identifying data: the record is frozen.
+        raise ConflictError(ERASED_RECORD)
     transaction.on_commit(lambda: enqueue_reevaluation(victim_id, trigger), robust=True)
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -70,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "protocol.context_processors.notifications",
             ],
         },
     },
@@ -187,6 +189,33 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@casework.invalid")
+# Notifications by e-mail (API.md "Data lifecycle and notifications"): SMTP by default, or
+# GOV.UK Notify (`django-gov-notify`) with EMAIL_PROVIDER=govuk_notify, its API key and the
+# id of a plain template with ((subject)) and ((body)).
+EMAIL_PROVIDER = env_str("EMAIL_PROVIDER", "smtp")
+if EMAIL_PROVIDER == "govuk_notify":
+    EMAIL_BACKEND = "django_gov_notify.backends.NotifyEmailBackend"
+    GOVUK_NOTIFY_API_KEY = env_str("GOVUK_NOTIFY_API_KEY", "")
+    GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID = env_str("GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID", "")
+elif EMAIL_PROVIDER != "smtp":
+    raise ImproperlyConfigured(
+        f"EMAIL_PROVIDER must be smtp or govuk_notify, not {EMAIL_PROVIDER!r}."
+    )
+# A notification whose e-mail has not gone this long after it was made is sent by the sweep.
+NOTIFICATION_EMAIL_RESEND_SECONDS = env_int("NOTIFICATION_EMAIL_RESEND_SECONDS", 300)
+# How many notices (and owed e-mails) one sweep makes at most.
+NOTIFICATION_SCAN_BATCH = env_int("NOTIFICATION_SCAN_BATCH", 500)
+# The scan looks only at what changed since the last one, and in full this often.
+NOTIFICATION_FULL_SCAN_SECONDS = env_int("NOTIFICATION_FULL_SCAN_SECONDS", 3600)
+
+# --- Retention (API.md "Data lifecycle") ---------------------------------------------------
+
+# Years after a hold became ended, regularised or not covered (and stayed so) before the
+# person's identifying data is erased, with nothing open (`manage.py apply_retention`).
+RETENTION_YEARS = env_int("RETENTION_YEARS", 6)
+if RETENTION_YEARS < 1:
+    raise ImproperlyConfigured(f"RETENTION_YEARS must be at least 1, not {RETENTION_YEARS}.")
+RETENTION_BATCH = env_int("RETENTION_BATCH", 500)
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous callers get nothing
@@ -283,6 +312,10 @@ HOLD_SWEEP_BATCH = env_int("HOLD_SWEEP_BATCH", 500)
 CELERY_BEAT_SCHEDULE = {
     "sweep-holds": {"task": "protocol.tasks.sweep_holds", "schedule": HOLD_SWEEP_SECONDS},
     "worker-heartbeat": {"task": "protocol.tasks.heartbeat", "schedule": 30},
+    "apply-retention": {
+        "task": "protocol.tasks.apply_retention",
+        "schedule": env_int("RETENTION_SECONDS", 24 * 60 * 60),
+    },
     "checkpoint-access-log": {
         "task": "accounts.tasks.checkpoint_access_log",
         "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 300),
@@ -352,5 +385,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -268,6 +268,7 @@ _SECTIONS = {
     ("", "override"): "overrides",
     ("", "hold_override"): "overrides",
     ("", "home"): "home",
+    ("", "notification"): "notifications",
     ("accounts", "user"): "users",
     ("accounts", "organisation"): "organisations",
 }

@@ -243,3 +243,18 @@ class StatisticsSerializer(serializers.Serializer):
     overrides_by_category = CellSerializer(many=True)
     hold_checks_by_answer = CellSerializer(many=True)
     hold_checks_by_month = CellSerializer(many=True)
+    people_erased_by_month = CellSerializer(
+        many=True, help_text="People whose identifying data retention erased, by month"
+    )
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField(help_text="What happened, e.g. `override_approved`")
+    label = serializers.CharField(source="get_kind_display")
+    references = serializers.DictField(
+        child=serializers.CharField(), help_text="`hold`, and `victim` for police and support"
+    )
+    message = serializers.CharField(help_text="References only, never a person")
+    created_at = serializers.DateTimeField()
+    read = serializers.BooleanField(help_text="Read by you")

@@ -4,6 +4,11 @@ from . import views
 
 urlpatterns = [
     path("victims/<uuid:victim_id>/hold", views.HoldView.as_view(), name="api-victim-hold"),
+    path(
+        "victims/<uuid:victim_id>/export",
+        views.SubjectAccessExportView.as_view(),
+        name="api-victim-export",
+    ),
     path("hold-checks", views.HoldCheckView.as_view(), name="api-hold-checks"),
     path("holds", views.ReviewQueueView.as_view(), name="api-holds"),
     re_path(
@@ -28,4 +33,10 @@ urlpatterns = [
         name="api-override-revoke",
     ),
     path("statistics", views.StatisticsView.as_view(), name="api-statistics"),
+    path("notifications", views.NotificationListView.as_view(), name="api-notifications"),
+    path(
+        "notifications/<uuid:notification_id>/read",
+        views.NotificationReadView.as_view(),
+        name="api-notification-read",
+    ),
 ]

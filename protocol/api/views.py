@@ -5,6 +5,7 @@ IE learns only what PROTOCOL.md "What each party learns" allows: a check answers
 the same for a person never heard of and for one whose hold is not in force.
 """
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -14,8 +15,9 @@ from core.permissions import IE_SENIOR
 from core.roles import IE_ROLES, POLICE_ROLES, Role
 from core.throttling import RedisScopedRateThrottle
 from protocol import selectors, services
-from protocol.models import Override
+from protocol.models import Notification, Override
 from protocol.statistics import statistics
+from protocol.subject_access import subject_access_export, subject_access_victim
 from victims.models import Victim
 from victims.selectors import victim_get
 
@@ -26,6 +28,7 @@ from .serializers import (
     HoldCheckSerializer,
     HoldCheckUnavailableSerializer,
     HoldSerializer,
+    NotificationSerializer,
     OverrideFilterSerializer,
     OverrideInputSerializer,
     OverrideNoteSerializer,
@@ -301,4 +304,85 @@ class StatisticsView(ApiView):
     def get(self, request):
         with self.audited(action="view", object_type="statistics"):
             data = StatisticsSerializer(statistics()).data
+        return Response(data)
+
+
+class NotificationListView(ApiView):
+    roles = selectors.NOTIFIED_ROLES
+    audit_object_type = "notification"
+    pagination_class = cursor_pagination("-created_at", "-id")
+
+    @extend_schema(
+        operation_id="notifications_list",
+        summary="Your organisation's notifications",
+        description=(
+            "Newest first, each with `read` (by you). Police, support advisers and IE seniors; "
+            "IE caseworkers, analysts, auditors and administrators receive none (403). "
+            "References only, never a person."
+        ),
+        responses={200: NotificationSerializer(many=True), **error_responses(400, 401, 403)},
+        tags=["notifications"],
+    )
+    def get(self, request):
+        with self.audited(action="list", object_type="notification"):
+            return self.paginated(
+                selectors.notifications_visible(user=request.user), NotificationSerializer
+            )
+
+
+class NotificationReadView(ApiView):
+    roles = selectors.NOTIFIED_ROLES
+    audit_object_type = "notification"
+    audit_actions = {"POST": "change"}
+
+    @extend_schema(
+        operation_id="notifications_read_create",
+        summary="Mark a notification read",
+        description="Marks it read by you (again is harmless). Not yours: 404.",
+        request=None,
+        responses={200: NotificationSerializer, **error_responses(401, 403, 404)},
+        tags=["notifications"],
+    )
+    def post(self, request, notification_id):
+        with self.audited(
+            action="change",
+            object_type="notification",
+            object_id=notification_id,
+            detail="read",
+            hidden=Notification,
+        ):
+            notification = services.notification_mark_read(
+                notification_id=notification_id,
+                user=request.user,
+                visible=selectors.notifications_visible(user=request.user),
+            )
+            data = NotificationSerializer(notification).data
+        return Response(data)
+
+
+class SubjectAccessExportView(ApiView):
+    roles = (Role.POLICE_SUPERVISOR,)
+    audit_object_type = "victim"
+    audit_actions = {"GET": "export"}
+
+    @extend_schema(
+        operation_id="victims_export_retrieve",
+        summary="Subject access: everything held about the person",
+        description=(
+            "For a police supervisor of a force with a case of the person (other roles 403, "
+            "other forces 404): the person, dependants, notices, consents, cases, support, "
+            "applications, every disclosure, the hold and its history, overrides, end "
+            "confirmations and hold checks. Another force's case appears only as "
+            '"a case of another force" with its dates and statuses. An `export` in the access '
+            "log. The same as a printable page and a PDF at `/victims/{id}/export`."
+        ),
+        responses={200: OpenApiTypes.OBJECT, **error_responses(401, 403, 404)},
+        tags=["victims"],
+    )
+    def get(self, request, victim_id):
+        with self.audited(
+            action="export", object_type="victim", object_id=victim_id, hidden=Victim
+        ):
+            victim = subject_access_victim(user=request.user, victim_id=victim_id)
+            data = subject_access_export(user=request.user, victim=victim)
         return Response(data)

@@ -9,8 +9,6 @@
   disclosures and the access event (ADR 0007).
 - `overrides`: public-protection overrides and end confirmations.
 - `notifications`: telling forces and support organisations about a hold's steps.
-- `support`: a support referral's life (made, accepted, declined, consent withdrawn) with
-  the notifications it owes.
 
 The names below are re-exported so callers say `services.hold_reevaluate(...)`. A test that
 replaces a function replaces it in the module that calls it (`services.evaluation.evaluate`).
@@ -30,7 +28,7 @@ from .evaluation import (
     holds_reevaluate_batch,
     today,
 )
-from .notifications import notify, notify_organisation
+from .notifications import notification_mark_read, notify, notify_organisation
 from .overrides import (
     NOT_ENDABLE,
     NOT_OVERRIDABLE,
@@ -68,6 +66,7 @@ __all__ = [
     "hold_verify",
     "holds_needing_evaluation",
     "holds_reevaluate_batch",
+    "notification_mark_read",
     "notify",
     "notify_organisation",
     "override_approve",

@@ -192,7 +192,7 @@ def _end_overrides(hold_ids, surviving_hold, merged_hold, survivor, merged) -> N
             notify_organisation(
                 organisation=organisation,
                 hold=surviving_hold,
-                kind="override_ended_by_merge",
+                kind="override_revoked",
                 message=(
                     f"Hold {references[override.hold_id]} was merged into hold "
                     f"{surviving_hold.reference}: its {override.status} override has ended. "

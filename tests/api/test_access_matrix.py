@@ -45,7 +45,16 @@ class Endpoint:
             user=w.users["police_officer"].pk,
             referral=objects["referral"].pk,
             pair=objects["pair"].pk,
+            notification=_ie_notification() if "{notification}" in self.path else "",
         )
+
+
+def _ie_notification():
+    """A notification of the IE unit (the world's override steps made some): IE seniors' own,
+    anybody else's other organisation's."""
+    from protocol.models import Notification
+
+    return Notification.objects.filter(organisation__kind="immigration_enforcement").first().pk
 
 
 def _everyone(status):
@@ -275,6 +284,22 @@ ENDPOINTS = {
         lambda w, s, r: {},
         scoped=True,
     ),
+    "victim export": Endpoint(
+        "get",
+        "/api/v1/victims/{victim}/export",
+        {"police_supervisor": OWN_200_OTHER_404},
+        scoped=True,
+    ),
+    "notifications list": Endpoint(
+        "get", "/api/v1/notifications", _each((*POLICE, *ADVISER, "ie_senior"), 200)
+    ),
+    # The IE unit's notification: an IE senior's own, another organisation's for the others.
+    "notification read": Endpoint(
+        "post",
+        "/api/v1/notifications/{notification}/read",
+        {**_each((*POLICE, *ADVISER), 404), "ie_senior": 200},
+        lambda w, s, r: {},
+    ),
 }
 
 
@@ -339,6 +364,7 @@ PLACEHOLDERS = {
     "{user}": "{user_id}",
     "{referral}": "{referral_id}",
     "{pair}": "{pair_id}",
+    "{notification}": "{notification_id}",
 }
 
 

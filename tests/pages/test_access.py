@@ -227,6 +227,19 @@ def _pages(s: Scene) -> dict[str, Page]:
             ("list", "possible_duplicate", ""),
             ("list", "possible_duplicate", ""),
         ),
+        "notifications": Page(
+            reverse("notifications"),
+            {"officer", "adviser", "senior"},
+            ("list", "notification", ""),
+            ("list", "notification", ""),
+        ),
+        # Police supervisors only (tests/lifecycle/test_subject_access.py opens it).
+        "subject access": Page(
+            reverse("subject_access", args=[victim]), set(), None, ("export", "victim", victim)
+        ),
+        "subject access pdf": Page(
+            reverse("subject_access_pdf", args=[victim]), set(), None, ("export", "victim", victim)
+        ),
     }
 
 

@@ -258,7 +258,7 @@ def test_a_merge_is_proposed_then_confirmed_by_the_other_force(
     # No override carries over; IE seniors are told.
     assert Override.objects.get(pk=override.pk).status == "revoked"
     assert Notification.objects.filter(
-        organisation=senior.organisation, kind="override_ended_by_merge"
+        organisation=senior.organisation, kind="override_revoked"
     ).exists()
     # Every grant kept: both forces and the support organisation see the survivor.
     for user in (officer, other_officer, adviser):

@@ -15,7 +15,7 @@ from cases.models import Case
 from cases.services import case_status_change, referral_create
 from core.roles import ROLE_ORGANISATION_KIND, OrganisationKind
 from protocol import services as hold_services
-from protocol.models import Hold
+from protocol.models import Hold, Notification
 from protocol.services import support as support_services
 from victims.services import application_create, support_referral_create, support_update
 
@@ -143,7 +143,16 @@ class Command(BaseCommand):
         else:
             self._cases(users, cases_per_status)
             self._support_lifecycle(users)
+            self._notifications()
         self._print_logins(users)
+
+    def _notifications(self) -> None:
+        """Besides the override and end-of-hold notifications the cases made, the sweep's
+        notices (holds due for review, engagements with no contact), as beat would make them."""
+        made = hold_services.notifications.review_due_notices(limit=1000)
+        self.stdout.write(
+            f"Notifications: {Notification.objects.count()} ({made} reviews due noticed)"
+        )
 
     def _organisations(self) -> dict[str, Organisation]:
         found = {}

@@ -1,0 +1,218 @@
+"""Retention (API.md "Data lifecycle and notifications"): erase a person's identifying data
+RETENTION_YEARS after their hold became `ended`, `regularised` or `not_covered` and stayed so,
+once nothing about them is open.
+
+What is erased: names, date of birth, contact, address, Home Office reference (and the keys
+the hold check matches on), dependants, crime narratives and every note. What is kept: dates,
+statuses, codes and references, which the statistics and the hold history read, so both read
+the same before and after. The person's rows stay (`Hold.victim` is protected), marked
+`erased_at`: an erased person never matches a hold check (nothing is left to match), and their
+record is frozen (`victims.services.facts_changed` refuses a new fact; a new referral makes a
+new person with a new hold).
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from uuid import UUID
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts.audit import record_access
+from cases.models import Case
+from victims.models import Application, SupportEngagement, Victim
+
+from ..models import HoldDecision
+
+logger = logging.getLogger(__name__)
+
+CLOSED_HOLD_STATUSES = ("ended", "regularised", "not_covered")
+CLOSED_INVESTIGATION_STATUSES = ("no_further_action",)
+CLOSED_PROSECUTION_STATUSES = ("sentenced", "acquitted", "discontinued", "no_charge")
+CLOSED_SUPPORT_STATUSES = ("closed", "disengaged")
+# Awaiting a decision: an application submitted or challenged, an NRM referral awaiting its
+# reasonable or conclusive grounds decision.
+AWAITING_DECISION_STATUSES = ("submitted", "challenge_lodged", "referred", "rg_positive")
+ERASED = "retention: identifying data erased"
+
+
+def retention_cutoff(now: datetime) -> datetime:
+    """RETENTION_YEARS before `now` (29 February falls back to the 28th)."""
+    years = settings.RETENTION_YEARS
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:
+        return now.replace(year=now.year - years, day=28)
+
+
+def _open_cases() -> QuerySet[Case]:
+    """A case whose investigation or prosecution is in a status other than a closed one. An
+    investigation `charged` has handed over to its prosecution, which then speaks; a
+    prosecution `none` is no prosecution."""
+    return Case.objects.filter(victim_id=OuterRef("pk")).filter(
+        ~Q(investigation_status__in=(*CLOSED_INVESTIGATION_STATUSES, "charged"))
+        | ~Q(prosecution_status__in=(*CLOSED_PROSECUTION_STATUSES, "none"))
+        | Q(investigation_status="charged", prosecution_status="none")
+    )
+
+
+def due_for_erasure(*, now: datetime) -> QuerySet[Victim]:
+    """People whose identifying data retention says to erase now: not yet erased; their hold
+    `ended`, `regularised` or `not_covered` since RETENTION_YEARS ago or earlier, and never
+    anything else since (its history says so: the latest decision at the cut-off was one of
+    them, and none later is not); no investigation or prosecution open, no engagement other than
+    `closed` or `disengaged`, no application awaiting a decision."""
+    cutoff = retention_cutoff(now)
+    decisions = HoldDecision.objects.filter(hold_id=OuterRef("hold__pk"))
+    status_at_cutoff = (
+        decisions.filter(decided_at__lte=cutoff).order_by("-decided_at").values("status")[:1]
+    )
+    return (
+        Victim.objects.filter(
+            erased_at__isnull=True,
+            hold__status__in=CLOSED_HOLD_STATUSES,
+            hold__status_since__lte=now,
+        )
+        .annotate(status_at_cutoff=Subquery(status_at_cutoff))
+        .filter(status_at_cutoff__in=CLOSED_HOLD_STATUSES)
+        .exclude(
+            Exists(decisions.filter(decided_at__gt=cutoff).exclude(status__in=CLOSED_HOLD_STATUSES))
+        )
+        .exclude(Exists(_open_cases()))
+        .exclude(
+            Exists(
+                SupportEngagement.objects.filter(victim_id=OuterRef("pk")).exclude(
+                    status__in=CLOSED_SUPPORT_STATUSES
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                Application.objects.filter(
+                    victim_id=OuterRef("pk"), status__in=AWAITING_DECISION_STATUSES
+                )
+            )
+        )
+    )
+
+
+# Every write of an erasure in one statement (one round trip): the person's identifying columns,
+# their dependants, the narratives of their cases, and the notes on their cases, support and
+# overrides. Dates, statuses, codes and references are left as they are.
+_ERASE = """
+WITH person AS (
+    UPDATE victims_victim SET given_names = '', family_name = '', date_of_birth = NULL,
+           home_office_reference = '', contact = '', address = '', given_names_key = '',
+           family_name_key = '', home_office_reference_key = '', erased_at = %(now)s
+    WHERE id = %(victim)s AND erased_at IS NULL
+    RETURNING id
+),
+dependants AS (
+    DELETE FROM victims_dependant WHERE victim_id IN (SELECT id FROM person)
+),
+narratives AS (
+    UPDATE cases_case SET narrative = ''
+    WHERE victim_id IN (SELECT id FROM person) AND narrative <> ''
+),
+case_notes AS (
+    UPDATE cases_casestatuschange SET note = ''
+    WHERE note <> '' AND case_id IN (
+        SELECT id FROM cases_case WHERE victim_id IN (SELECT id FROM person)
+    )
+),
+support_notes AS (
+    UPDATE victims_supportupdate SET note = ''
+    WHERE note <> '' AND engagement_id IN (
+        SELECT id FROM victims_supportengagement WHERE victim_id IN (SELECT id FROM person)
+    )
+),
+override_notes AS (
+    UPDATE protocol_override SET justification = '', decision_note = '', revocation_note = ''
+    WHERE hold_id IN (SELECT id FROM protocol_hold WHERE victim_id IN (SELECT id FROM person))
+)
+SELECT count(*) FROM person
+"""
+
+
+_SENTINEL = UUID(int=0)
+
+
+@lru_cache(maxsize=4)
+def _due_check(now: datetime) -> tuple[str, tuple]:
+    """The SQL that locks one person's row if they are due (compiled once per run: building the
+    rule's query costs more than running it)."""
+    query = (
+        due_for_erasure(now=now)
+        .filter(pk=_SENTINEL)
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
+    sql, params = query.query.get_compiler(using="default").as_sql()
+    return sql, tuple(params)
+
+
+@transaction.atomic
+def victim_erase(*, victim_id: UUID, now: datetime | None = None) -> bool:
+    """Erase one person's identifying data if retention says so (checked under the person's row
+    lock, so a fact recorded meanwhile wins), with an access event. True if erased now; False if
+    not due or already erased (re-running erases nothing twice)."""
+    now = now or timezone.now()
+    sql, params = _due_check(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [victim_id if param == _SENTINEL else param for param in params])
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute(_ERASE, {"victim": victim_id, "now": now})
+        (erased,) = cursor.fetchone()
+    if not erased:
+        return False
+    record_access(
+        user=None, action="change", object_type="victim", object_id=victim_id, detail=ERASED
+    )
+    return True
+
+
+@dataclass
+class RetentionResult:
+    due: int = 0
+    erased: int = 0
+
+
+def retention_apply(
+    *,
+    dry_run: bool = False,
+    batch_size: int | None = None,
+    now: datetime | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> RetentionResult:
+    """Walk the people due for erasure in keyset batches (primary-key order, one batch of ids
+    in memory at a time) and erase each in its own transaction. With `dry_run`, count only.
+    `progress` is called with each batch's size."""
+    now = now or timezone.now()
+    batch_size = batch_size or settings.RETENTION_BATCH
+    queryset = due_for_erasure(now=now).order_by("pk")
+    result = RetentionResult()
+    after = None
+    while True:
+        batch = queryset if after is None else queryset.filter(pk__gt=after)
+        ids = list(batch.values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        after = ids[-1]
+        result.due += len(ids)
+        if not dry_run:
+            result.erased += sum(victim_erase(victim_id=victim_id, now=now) for victim_id in ids)
+        if progress:
+            progress(len(ids))
+    if result.erased:
+        logger.info("Retention: %s people erased", result.erased)
+    return result
+
+
+def retention_due_count(*, now: datetime | None = None) -> int:
+    return due_for_erasure(now=now or timezone.now()).count()

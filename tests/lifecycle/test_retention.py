@@ -1,0 +1,216 @@
+"""Retention: who is erased, what is erased and kept, that nothing is erased twice, that an
+erased person never matches a hold check and their record is frozen, and the setting's check."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import AccessEvent
+from cases.models import Case, CaseStatusChange
+from cases.services import case_status_change
+from core.errors import ConflictError
+from protocol import services
+from protocol.models import Hold, HoldDecision
+from protocol.services import retention
+from protocol.statistics import statistics
+from tests.factories import days_ago, make_referral
+from victims.models import Dependant, Disclosure
+
+from .conftest import ROOT, backdate_hold, closed_referral
+
+pytestmark = pytest.mark.django_db
+
+
+def erase_all() -> str:
+    out = StringIO()
+    call_command("apply_retention", "--no-progress", stdout=out, stderr=StringIO())
+    return out.getvalue().strip().splitlines()[-1]
+
+
+def history(victim) -> list[tuple]:
+    return list(
+        HoldDecision.objects.filter(hold__victim=victim)
+        .order_by("decided_at", "id")
+        .values_list("status", "in_force", "grounds", "protected_until", "explanation", "facts")
+    )
+
+
+def comparable_statistics() -> dict:
+    figures = statistics()
+    figures.pop("generated_at")
+    figures.pop("people_erased_by_month")
+    return figures
+
+
+def test_a_person_due_is_erased_and_what_the_statistics_and_history_read_is_kept(officer, senior):
+    referral = closed_referral(officer, senior, home_office_reference="X1234567")
+    victim = referral.victim
+    hold_before = Hold.objects.filter(victim=victim).values().get()
+    history_before = history(victim)
+    statistics_before = comparable_statistics()
+
+    assert erase_all() == "Retention: 1 people erased"
+
+    victim.refresh_from_db()
+    assert victim.erased_at is not None
+    for name in ("given_names", "family_name", "home_office_reference", "contact", "address"):
+        assert getattr(victim, name) == "", name
+    assert victim.date_of_birth is None
+    assert (victim.family_name_key, victim.given_names_key, victim.home_office_reference_key) == (
+        "",
+        "",
+        "",
+    )
+    assert (victim.nationality, victim.preferred_language, victim.reference) == (
+        "SEN",
+        "fr",
+        referral.victim.reference,
+    )
+    assert not Dependant.objects.filter(victim=victim).exists()
+    case = Case.objects.get(pk=referral.case.pk)
+    assert case.narrative == ""
+    assert (case.investigation_status, case.closed_on, case.outcome_code) == (
+        "no_further_action",
+        days_ago(2990),
+        16,
+    )
+    assert not CaseStatusChange.objects.filter(case=case).exclude(note="").exists()
+    assert Hold.objects.filter(victim=victim).values().get() == hold_before
+    assert history(victim) == history_before
+    assert comparable_statistics() == statistics_before
+    assert statistics()["people_erased_by_month"][0].suppressed is True  # 1 is under 5
+    event = AccessEvent.objects.get(object_type="victim", object_id=str(victim.pk), action="change")
+    assert event.detail == retention.ERASED and event.actor_id is None
+
+
+def test_re_running_erases_nothing_twice(officer, senior):
+    closed_referral(officer, senior)
+    assert erase_all() == "Retention: 1 people erased"
+    assert erase_all() == "Retention: 0 people erased"
+    assert AccessEvent.objects.filter(detail=retention.ERASED).count() == 1
+
+
+def test_a_dry_run_counts_and_erases_nothing(officer, senior):
+    referral = closed_referral(officer, senior)
+    out = StringIO()
+    call_command("apply_retention", "--dry-run", "--no-progress", stdout=out, stderr=StringIO())
+    assert out.getvalue().strip().splitlines()[-1] == "Retention: 1 people would be erased"
+    referral.victim.refresh_from_db()
+    assert referral.victim.erased_at is None and referral.victim.family_name == "Diallo"
+
+
+def test_an_erased_person_never_matches_a_hold_check(officer, senior, caseworker):
+    referral = closed_referral(officer, senior, home_office_reference="X1234567")
+    checks = [
+        {"home_office_reference": "X1234567"},
+        {"family_name": "Diallo", "given_names": "Amina", "date_of_birth": dt.date(1990, 5, 17)},
+        {"family_name": "Diallo", "given_names": "Sara", "date_of_birth": dt.date(2015, 1, 2)},
+    ]
+
+    def matched() -> int:
+        # A check records a disclosure for every person it matches, in force or not.
+        return Disclosure.objects.filter(
+            victim=referral.victim, organisation=caseworker.organisation
+        ).count()
+
+    for number, check in enumerate(checks, start=1):  # before: each matches the person
+        services.hold_check(user=caseworker, **check)
+        assert matched() == number
+    erase_all()
+    for check in checks:
+        answer = services.hold_check(user=caseworker, **check)
+        assert answer.hold_reference is None and answer.in_force is False
+    assert matched() == len(checks)
+
+
+def test_an_erased_record_is_frozen_and_a_new_referral_makes_a_new_person(officer, senior):
+    referral = closed_referral(officer, senior)
+    erase_all()
+    with pytest.raises(ConflictError, match="make a new referral"):
+        case_status_change(
+            case=referral.case,
+            by=officer,
+            changes={"investigation_status": "reopened", "outcome_code": None, "closed_on": None},
+        )
+    assert Case.objects.get(pk=referral.case.pk).investigation_status == "no_further_action"
+    again = make_referral(officer)
+    assert again.victim.pk != referral.victim.pk
+    assert Hold.objects.get(victim=again.victim).in_force
+
+
+@pytest.mark.parametrize(
+    "what",
+    ["too_recent", "left_and_came_back", "open_case", "open_engagement", "application_pending"],
+)
+def test_who_is_not_due(officer, senior, adviser, support_org, what):
+    referral = closed_referral(officer, senior)
+    victim = referral.victim
+    if what == "too_recent":
+        backdate_hold(victim, years=-5)  # closed two years ago, not seven
+    elif what == "left_and_came_back":
+        # Active again four years ago, ended since: it has not stayed closed for six years.
+        hold = Hold.objects.get(victim=victim)
+        decision = HoldDecision.objects.filter(hold=hold).order_by("decided_at").first()
+        decision.pk = None
+        decision.status, decision.in_force = "active", True
+        decision.decided_at = decision.decided_at + dt.timedelta(days=365 * 3)
+        decision.save()
+    elif what == "open_case":
+        make_referral(officer, victim_id=victim.pk)  # the hold stays ended until re-evaluated
+    elif what == "open_engagement":
+        from victims.models import SupportConsent, SupportEngagement
+
+        consent = SupportConsent.objects.create(
+            victim=victim, organisation=support_org, given_on=days_ago(3000), recorded_by=officer
+        )
+        SupportEngagement.objects.create(
+            victim=victim,
+            organisation=support_org,
+            status="engaged",
+            started_on=days_ago(3000),
+            consent=consent,
+            referred_by=officer,
+        )
+    elif what == "application_pending":
+        from victims.models import Application
+
+        Application.objects.create(
+            victim=victim,
+            organisation=support_org,
+            route="asylum",
+            status="submitted",
+            submitted_on=days_ago(3000),
+            recorded_by=adviser,
+        )
+    assert erase_all() == "Retention: 0 people erased"
+
+
+def test_a_malformed_retention_setting_stops_the_service_at_start():
+    for value, message in (("six", "RETENTION_YEARS must be a whole number"), ("0", "at least 1")):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "config.settings.test",
+                "RETENTION_YEARS": value,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode != 0
+        assert message in result.stderr and "RETENTION_YEARS" in result.stderr
+
+
+def test_the_victim_page_says_the_data_was_erased(client, officer, senior):
+    referral = closed_referral(officer, senior)
+    erase_all()
+    client.force_login(officer)
+    page = client.get(f"/victims/{referral.victim.pk}").content.decode()
+    assert "identifying data was erased" in page and "Diallo" not in page

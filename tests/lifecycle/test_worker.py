@@ -1,0 +1,70 @@
+"""The async path with real parts: a Celery worker process, Redis, PostgreSQL and an SMTP server
+on loopback. A notification is e-mailed by the worker after its change commits; a mail server
+that is down when the worker tries delays the e-mail (retried with back-off) and loses nothing."""
+
+import pytest
+
+from protocol.models import Notification
+from tests.worker import wait_for
+
+from .test_notifications import referral, request_and_approve  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.worker
+
+
+def worker_env(smtp) -> dict[str, str]:
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp.port),
+        "EMAIL_TIMEOUT": "3",
+    }
+
+
+def test_the_worker_emails_each_notification_after_the_change_commits(
+    smtp,
+    celery_worker_process,
+    referral,  # noqa: F811
+    senior,
+    senior2,
+):
+    worker = celery_worker_process(**worker_env(smtp))
+    hold, _ = request_and_approve(referral, senior, senior2)  # each step commits
+
+    wait_for(lambda: len(smtp.inbox.messages) == 4, timeout=60, message="four e-mails")
+    subjects = sorted(message["Subject"] for _, message in smtp.inbox.messages)
+    assert all(hold.reference in subject for subject in subjects)
+    assert not Notification.objects.filter(emailed_at__isnull=True).exclude(email_to="").exists()
+    assert "protocol.tasks.send_notification_email" in worker.log()
+
+
+def test_a_mail_server_down_when_the_worker_sends_delays_the_email_and_loses_nothing(
+    smtp,
+    celery_worker_process,
+    referral,  # noqa: F811
+    senior,
+):
+    from protocol import services
+    from protocol.models import Hold
+
+    smtp.stop()
+    worker = celery_worker_process(**worker_env(smtp))
+    hold = Hold.objects.get(victim=referral.victim)
+    services.override_request(
+        hold_reference=hold.reference,
+        by=senior,
+        category="serious_harm_risk",
+        justification="Risk to others",
+        expires_on=None,
+    )
+    notification = Notification.objects.get(kind="override_requested")
+    wait_for(
+        lambda: Notification.objects.get(pk=notification.pk).email_attempts >= 1,
+        timeout=30,
+        message="a first attempt",
+    )
+    assert Notification.objects.get(pk=notification.pk).emailed_at is None
+    smtp.start()  # back: the task's retry sends it
+    wait_for(lambda: len(smtp.inbox.messages) == 1, timeout=60, message="the retried e-mail")
+    assert Notification.objects.get(pk=notification.pk).emailed_at is not None
+    assert "Retry in" in worker.log()
