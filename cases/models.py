@@ -48,6 +48,13 @@ class Case(models.Model):
         max_length=20, choices=choices(values.COURTS, values.LABELS), blank=True
     )
     concluded_on = models.DateField(null=True, blank=True)
+    # Why the victim withdrew support for the case, when they did (statistics only).
+    withdrawal_reason = models.CharField(
+        max_length=40,
+        choices=choices(values.WITHDRAWAL_REASONS, values.WITHDRAWAL_REASON_LABELS),
+        blank=True,
+        default="",
+    )
     narrative = models.TextField(blank=True, help_text="Crime narrative: police only.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
