@@ -102,7 +102,28 @@ def suppress_table(counts: Sequence[Sequence[int]]) -> SuppressedTable:
     for c in range(columns):
         values[("column", c)] = sum(grid[r][c] for r in range(rows))
     values[("total",)] = sum(values[("row", r)] for r in range(rows))
-    hidden = {p for p, value in values.items() if 0 < value < SUPPRESS_BELOW}
+    # In a table of one column (or one row) a line's total is its one cell: they go together.
+    twins: dict[Position, set[Position]] = {p: {p} for p in values}
+    for r in range(rows):
+        for c in range(columns):
+            if columns == 1:
+                twins[("cell", r, c)].add(("row", r))
+                twins[("row", r)].add(("cell", r, c))
+            if rows == 1:
+                twins[("cell", r, c)].add(("column", c))
+                twins[("column", c)].add(("cell", r, c))
+    if columns == 1:
+        twins[("column", 0)].add(("total",))
+        twins[("total",)].add(("column", 0))
+    if rows == 1:
+        twins[("row", 0)].add(("total",))
+        twins[("total",)].add(("row", 0))
+    hidden = {
+        twin
+        for p, value in values.items()
+        if 0 < value < SUPPRESS_BELOW
+        for twin in twins[p]
+    }
     lines = _lines(rows, columns)
     while disclosed := _disclosed(lines, hidden):
         # Hide the smallest published count sharing an equation with a disclosed one.
@@ -117,9 +138,8 @@ def suppress_table(counts: Sequence[Sequence[int]]) -> SuppressedTable:
             hidden |= set(values)
             break
         # Prefer cells to totals, then smaller counts, then a stable order.
-        hidden.add(
-            min(candidates, key=lambda p: (p[0] != "cell", values[p] == 0, values[p], p))
-        )
+        chosen = min(candidates, key=lambda p: (p[0] != "cell", values[p] == 0, values[p], p))
+        hidden |= twins[chosen]
 
     def shown(position: Position) -> int | None:
         return None if position in hidden else values[position]
