@@ -30,7 +30,6 @@ from .suppression import SUPPRESS_BELOW, suppress_counts
 __all__ = ["SUPPRESS_BELOW", "Cell", "statistics", "suppress"]
 
 
-
 @dataclass(frozen=True)
 class Cell:
     key: str

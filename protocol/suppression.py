@@ -77,7 +77,9 @@ def _disclosed(lines: list[list[tuple[Position, int]]], hidden: set[Position]) -
         for r in range(len(matrix)):
             if r != pivot_row and matrix[r][col] != 0:
                 factor = matrix[r][col]
-                matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[pivot_row])]
+                matrix[r] = [
+                    a - factor * b for a, b in zip(matrix[r], matrix[pivot_row], strict=True)
+                ]
         pivot_row += 1
     fixed = set()
     for row in matrix:
@@ -119,10 +121,7 @@ def suppress_table(counts: Sequence[Sequence[int]]) -> SuppressedTable:
         twins[("row", 0)].add(("total",))
         twins[("total",)].add(("row", 0))
     hidden = {
-        twin
-        for p, value in values.items()
-        if 0 < value < SUPPRESS_BELOW
-        for twin in twins[p]
+        twin for p, value in values.items() if 0 < value < SUPPRESS_BELOW for twin in twins[p]
     }
     lines = _lines(rows, columns)
     while disclosed := _disclosed(lines, hidden):

@@ -6,16 +6,21 @@ the same for a person never heard of and for one whose hold is not in force.
 """
 
 from dataclasses import asdict
+from datetime import timedelta
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.api import ApiView, cursor_pagination, error_responses
+from core.api import ApiView, StrictChoiceField, cursor_pagination, error_responses
 from core.permissions import IE_SENIOR
 from core.roles import IE_ROLES, POLICE_ROLES, Role
 from core.throttling import RedisScopedRateThrottle
 from protocol import selectors, services
+from protocol.barriers import BREAKDOWNS, as_csv, barrier_statistics
 from protocol.models import Override
 from protocol.statistics import statistics
 from victims.models import Victim
@@ -278,21 +283,68 @@ class OverrideRevokeView(_OverrideStepView):
         return super().post(request, override_id)
 
 
+class _StatisticsQuerySerializer(serializers.Serializer):
+    """`from`, `to`, `by` and `format` of `GET /api/v1/statistics`."""
+
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    by = StrictChoiceField(choices=BREAKDOWNS, required=False, default="month")
+    format = StrictChoiceField(choices=("json", "csv"), required=False, default="json")
+
+    def validate(self, data):
+        today = services.today()
+        data.setdefault("date_to", today)
+        data.setdefault("date_from", data["date_to"].replace(day=1) - timedelta(days=365))
+        if data["date_from"] > data["date_to"]:
+            raise serializers.ValidationError({"from": ["`from` must not be after `to`."]})
+        return data
+
+
 class StatisticsView(ApiView):
     roles = (Role.ANALYST, Role.AUDITOR)
     audit_object_type = "statistics"
+
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=csv` is this view's own answer (an HttpResponse), never DRF's renderer
+        # lookup (which would answer 404 for a format it has no renderer for).
+        return (JSONRenderer(), JSONRenderer.media_type)
 
     @extend_schema(
         operation_id="statistics_retrieve",
         summary="Anonymised counts, small numbers suppressed",
         description=(
-            "Counts from 1 to 4 are `null` with `suppressed: true`; where a table has one such "
-            "cell, its next smallest is suppressed too, so it cannot be found by subtraction."
+            "Counts from 1 to 4 are `null` with `suppressed: true`, and further counts are "
+            "suppressed so that none of them can be worked out from the published cells and "
+            "totals. `barriers` breaks the barrier measures down `by` month, force, crime type "
+            "or language, for cases referred from `from` to `to` (default: the last year). "
+            "`?format=csv` gives the barrier tables as CSV (an `export` in the access log)."
         ),
-        responses={200: StatisticsSerializer, **error_responses(401, 403)},
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="Referred on or after"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Referred on or before"),
+            OpenApiParameter("by", OpenApiTypes.STR, enum=list(BREAKDOWNS)),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+        ],
+        responses={200: StatisticsSerializer, **error_responses(400, 401, 403)},
         tags=["statistics"],
     )
     def get(self, request):
+        raw = request.query_params.dict()
+        query = self.valid(
+            _StatisticsQuerySerializer,
+            {
+                ({"from": "date_from", "to": "date_to"}.get(key, key)): value
+                for key, value in raw.items()
+            },
+        )
+        barriers = {"date_from": query["date_from"], "date_to": query["date_to"], "by": query["by"]}
+        if query["format"] == "csv":
+            with self.audited(action="export", object_type="statistics", detail="csv"):
+                body = as_csv(barrier_statistics(**barriers))
+            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="statistics.csv"'
+            return response
         with self.audited(action="view", object_type="statistics"):
             data = StatisticsSerializer(statistics()).data
+            data["barriers"] = barrier_statistics(**barriers)
         return Response(data)
