@@ -28,4 +28,14 @@ urlpatterns = [
         name="api-override-revoke",
     ),
     path("statistics", views.StatisticsView.as_view(), name="api-statistics"),
+    path(
+        "policy-simulations",
+        views.PolicySimulationListView.as_view(),
+        name="api-policy-simulations",
+    ),
+    path(
+        "policy-simulations/<uuid:simulation_id>",
+        views.PolicySimulationView.as_view(),
+        name="api-policy-simulation",
+    ),
 ]

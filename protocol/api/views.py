@@ -21,7 +21,8 @@ from core.roles import IE_ROLES, POLICE_ROLES, Role
 from core.throttling import RedisScopedRateThrottle
 from protocol import selectors, services
 from protocol.barriers import BREAKDOWNS, as_csv, barrier_statistics
-from protocol.models import Override
+from protocol.models import Override, PolicySimulation
+from protocol.services import simulation
 from protocol.statistics import statistics
 from victims.models import Victim
 from victims.selectors import victim_get
@@ -347,4 +348,79 @@ class StatisticsView(ApiView):
         with self.audited(action="view", object_type="statistics"):
             data = StatisticsSerializer(statistics()).data
             data["barriers"] = barrier_statistics(**barriers)
+        return Response(data)
+
+
+class _SimulationInputSerializer(serializers.Serializer):
+    policy = serializers.JSONField(help_text="Settings to change, PROTOCOL.md's names")
+    on = serializers.DateField(required=False, help_text="Today or within the next 365 days")
+
+
+class PolicySimulationListView(ApiView):
+    roles = (Role.ANALYST, Role.AUDITOR)
+    audit_object_type = "policy_simulation"
+    audit_actions = {"POST": "create"}
+
+    @extend_schema(
+        operation_id="policy_simulations_create",
+        summary="Simulate a policy change",
+        description=(
+            "Every hold not ended by an end confirmation is evaluated under the proposed policy "
+            "beside the running one, on `on`. Answers 202 with the simulation's `id`; a small "
+            "simulation is done at once, a large one on the worker. Unknown settings, values "
+            "out of range and dates outside today..+365 days are a 400 naming the field."
+        ),
+        request=_SimulationInputSerializer,
+        responses={
+            202: OpenApiResponse(description="`{id, status}`"),
+            **error_responses(400, 401, 403),
+        },
+        tags=["statistics"],
+    )
+    def post(self, request):
+        data = self.valid(_SimulationInputSerializer, request.data)
+        try:
+            simulation.proposed_policy(data["policy"])
+            on = simulation.check_on(data.get("on"))
+        except simulation.SimulationInputError as error:
+            raise serializers.ValidationError(error.errors) from error
+        with self.audited(action="create", object_type="policy_simulation") as access:
+            kept = simulation.simulation_request(by=request.user, policy=data["policy"], on=on)
+            access.object_id = str(kept.pk)
+        return Response(
+            {"id": str(kept.pk), "status": kept.status}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class PolicySimulationView(ApiView):
+    roles = (Role.ANALYST, Role.AUDITOR)
+    audit_object_type = "policy_simulation"
+
+    @extend_schema(
+        operation_id="policy_simulations_retrieve",
+        summary="A policy simulation's status and result",
+        description="Only the one who asked may read it (404 for anyone else).",
+        responses={
+            200: OpenApiResponse(description="`{id, status, total, done, result}`"),
+            **error_responses(401, 403, 404),
+        },
+        tags=["statistics"],
+    )
+    def get(self, request, simulation_id):
+        with self.audited(
+            action="view",
+            object_type="policy_simulation",
+            object_id=simulation_id,
+            hidden=PolicySimulation,
+        ):
+            kept = PolicySimulation.objects.get(pk=simulation_id, requested_by=request.user)
+            data = {
+                "id": str(kept.pk),
+                "status": kept.status,
+                "on": kept.on,
+                "policy": kept.policy,
+                "total": kept.total,
+                "done": kept.done,
+                "result": kept.result,
+            }
         return Response(data)

@@ -14,7 +14,11 @@ def _close_with_reason(w, case, reason="fear_of_immigration_consequences"):
     today = date.today().isoformat()
     return w.client("police_officer").post(
         f"/api/v1/cases/{case.pk}/status",
-        {"investigation_status": "no_further_action", "closed_on": today, "withdrawal_reason": reason},
+        {
+            "investigation_status": "no_further_action",
+            "closed_on": today,
+            "withdrawal_reason": reason,
+        },
         format="json",
     )
 

@@ -22,7 +22,7 @@ def _rank(matrix: list[list[Fraction]]) -> int:
         for r in range(len(rows)):
             if r != rank and rows[r][col] != 0:
                 factor = rows[r][col] / rows[rank][col]
-                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[rank])]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[rank], strict=False)]
         rank += 1
     return rank
 
@@ -83,8 +83,8 @@ def test_every_small_count_is_suppressed_and_every_shown_one_is_true(grid):
             if 0 < count < SUPPRESS_BELOW:
                 assert shown is None
     for shown, true in [
-        *zip(table.row_totals, [sum(row) for row in grid]),
-        *zip(table.column_totals, [sum(col) for col in zip(*grid)]),
+        *zip(table.row_totals, [sum(row) for row in grid], strict=False),
+        *zip(table.column_totals, [sum(col) for col in zip(*grid, strict=False)], strict=False),
         (table.total, sum(map(sum, grid))),
     ]:
         assert shown is None or shown == true
