@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import unreported, views
 
 urlpatterns = [
     path("victims/<uuid:victim_id>", views.VictimDetailView.as_view(), name="api-victim"),
@@ -28,5 +28,15 @@ urlpatterns = [
         "victims/<uuid:victim_id>/disclosures",
         views.DisclosureListView.as_view(),
         name="api-victim-disclosures",
+    ),
+    path(
+        "unreported-crimes",
+        unreported.UnreportedCrimeListView.as_view(),
+        name="api-unreported-crimes",
+    ),
+    path(
+        "unreported-crimes/<uuid:crime_id>",
+        unreported.UnreportedCrimeDetailView.as_view(),
+        name="api-unreported-crime",
     ),
 ]
