@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import evaluation_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,14 @@ urlpatterns = [
         "holds/overrides/<uuid:override_id>/revoke",
         views.override_revoke_page,
         name="override_revoke",
+    ),
+    path("statistics", evaluation_views.statistics_page, name="statistics"),
+    path("statistics.csv", evaluation_views.statistics_csv, name="statistics_csv"),
+    path("policy-simulations", evaluation_views.simulation_new, name="simulation_new"),
+    path(
+        "policy-simulations/<uuid:simulation_id>",
+        evaluation_views.simulation_detail,
+        name="simulation_detail",
     ),
     path("holds/<str:reference>", views.hold_detail, name="hold_detail"),
     path("holds/<str:reference>/confirm-end", views.hold_confirm_end, name="hold_confirm_end"),

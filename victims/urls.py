@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import unreported_views, views
 
 app_name = "victims"
 
@@ -13,4 +13,9 @@ urlpatterns = [
     path("<uuid:victim_id>/applications/new", views.application_new, name="application_new"),
     path("<uuid:victim_id>/record", views.victim_record, name="record"),
     path("applications/<uuid:application_id>", views.application_change, name="application_change"),
+    path(
+        "unreported-crimes/new",
+        unreported_views.unreported_crime_new,
+        name="unreported_crime_new",
+    ),
 ]

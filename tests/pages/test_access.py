@@ -191,6 +191,38 @@ def _pages(s: Scene) -> dict[str, Page]:
             ("view", "override", approved),
             ("view", "override", approved),
         ),
+        **_evaluation_pages(),
+    }
+
+
+def _evaluation_pages() -> dict[str, Page]:
+    """The analysts', auditors' and advisers' pages of issue 14: counts only."""
+    oversight = {"analyst", "auditor"}
+    return {
+        "barrier statistics": Page(
+            reverse("statistics"), oversight, ("view", "statistics", ""), ("view", "statistics", "")
+        ),
+        "barrier statistics csv": Page(
+            reverse("statistics_csv"),
+            oversight,
+            ("export", "statistics", ""),
+            ("view", "statistics", ""),
+        ),
+        "policy simulation": Page(
+            reverse("simulation_new"), oversight, None, ("view", "policy_simulation", "")
+        ),
+        "access log": Page(
+            reverse("accounts:audit_log"),
+            {"auditor"},
+            ("list", "access_event", ""),
+            ("list", "access_event", ""),
+        ),
+        "unreported crime": Page(
+            reverse("victims:unreported_crime_new"),
+            {"adviser"},
+            None,
+            ("view", "unreported_crime", ""),
+        ),
     }
 
 
