@@ -4,6 +4,11 @@ from . import views
 
 urlpatterns = [
     path("victims/<uuid:victim_id>/hold", views.HoldView.as_view(), name="api-victim-hold"),
+    path(
+        "victims/<uuid:victim_id>/hold/forecast",
+        views.HoldForecastView.as_view(),
+        name="api-victim-hold-forecast",
+    ),
     path("hold-checks", views.HoldCheckView.as_view(), name="api-hold-checks"),
     path("holds", views.ReviewQueueView.as_view(), name="api-holds"),
     re_path(

@@ -11,10 +11,11 @@ from datetime import timedelta
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from cases.selectors import case_list
 from core.api import ApiView, StrictChoiceField, cursor_pagination, error_responses
 from core.permissions import IE_SENIOR
 from core.roles import IE_ROLES, POLICE_ROLES, Role
@@ -22,7 +23,7 @@ from core.throttling import RedisScopedRateThrottle
 from protocol import selectors, services
 from protocol.barriers import BREAKDOWNS, as_csv, barrier_statistics
 from protocol.models import Override, PolicySimulation
-from protocol.services import simulation
+from protocol.services import forecast, simulation
 from protocol.statistics import statistics
 from victims.models import Victim
 from victims.selectors import victim_get
@@ -424,3 +425,64 @@ class PolicySimulationView(ApiView):
                 "result": kept.result,
             }
         return Response(data)
+
+
+class _ForecastInputSerializer(serializers.Serializer):
+    on = serializers.DateField(help_text="Today or within the next 365 days")
+    changes = serializers.JSONField(
+        required=False,
+        default=list,
+        help_text=(
+            'A list of `{"case": "<id>", ...status fields}`, `{"application": "<id>", '
+            '...}` or `{"support": "<organisation code>", ...}`: the caller\'s own records'
+        ),
+    )
+
+
+class HoldForecastView(ApiView):
+    roles = (*POLICE_ROLES, Role.SUPPORT_ADVISER)
+    audit_object_type = "victim"
+    audit_actions = {"POST": "view"}
+
+    @extend_schema(
+        operation_id="victims_hold_forecast",
+        summary="What-if: the hold as it would be on a date, if some facts changed",
+        description=(
+            "The decision as it would be on `on` with `changes` to the caller's own case, "
+            "application or support engagement laid over the recorded facts; dates up to `on` "
+            "are allowed here alone. Nothing is stored; nobody is notified."
+        ),
+        request=_ForecastInputSerializer,
+        responses={
+            200: OpenApiResponse(description="The forecast decision"),
+            **error_responses(400, 401, 403, 404),
+        },
+        tags=["holds"],
+    )
+    def post(self, request, victim_id):
+        data = self.valid(_ForecastInputSerializer, request.data)
+        with self.audited(
+            action="view",
+            object_type="victim",
+            object_id=victim_id,
+            detail="hold forecast",
+            hidden=Victim,
+        ):
+            victim = victim_get(user=request.user, victim_id=victim_id)
+            try:
+                decision = forecast.hold_forecast(
+                    user=request.user, victim=victim, on=data["on"], changes=data["changes"]
+                )
+            except simulation.SimulationInputError as error:
+                raise serializers.ValidationError(error.errors) from error
+            except LookupError as missing:
+                raise exceptions.NotFound() from missing
+            visible = set(
+                case_list(user=request.user)
+                .filter(victim=victim)
+                .values_list("reference", flat=True)
+            )
+        body = decision.as_dict()
+        body["explanation"] = selectors.mask_case_references(body["explanation"], visible)
+        body["on"] = data["on"]
+        return Response(body)

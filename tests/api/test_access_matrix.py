@@ -261,6 +261,13 @@ ENDPOINTS = {
             "reasons": ["fear_of_perpetrator"],
         },
     ),
+    "hold forecast": Endpoint(
+        "post",
+        "/api/v1/victims/{victim}/hold/forecast",
+        _each((*POLICE, *ADVISER), OWN_200_OTHER_404),
+        lambda w, s, r: {"on": today(), "changes": []},
+        scoped=True,
+    ),
     "unreported crime change": Endpoint(
         "patch",
         "/api/v1/unreported-crimes/{unreported}",
