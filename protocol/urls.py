@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import evaluation_views, views
+from . import evaluation_views, forecast_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,11 @@ urlpatterns = [
         "holds/overrides/<uuid:override_id>/revoke",
         views.override_revoke_page,
         name="override_revoke",
+    ),
+    path(
+        "victims/<uuid:victim_id>/hold/forecast",
+        forecast_views.hold_forecast_page,
+        name="hold_forecast",
     ),
     path("statistics", evaluation_views.statistics_page, name="statistics"),
     path("statistics.csv", evaluation_views.statistics_csv, name="statistics_csv"),

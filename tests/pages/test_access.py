@@ -191,14 +191,21 @@ def _pages(s: Scene) -> dict[str, Page]:
             ("view", "override", approved),
             ("view", "override", approved),
         ),
-        **_evaluation_pages(),
+        **_evaluation_pages(s),
     }
 
 
-def _evaluation_pages() -> dict[str, Page]:
-    """The analysts', auditors' and advisers' pages of issue 14: counts only."""
-    oversight = {"analyst", "auditor"}
+def _evaluation_pages(s: Scene) -> dict[str, Page]:
+    """The pages of issue 14: counts only for analysts and auditors; the what-if forecast for
+    police and advisers as for the victim."""
+    oversight, victim = {"analyst", "auditor"}, str(s.victim.pk)
     return {
+        "hold forecast": Page(
+            reverse("hold_forecast", args=[victim]),
+            {"officer", "adviser"},
+            ("view", "victim", victim),
+            ("view", "victim", victim),
+        ),
         "barrier statistics": Page(
             reverse("statistics"), oversight, ("view", "statistics", ""), ("view", "statistics", "")
         ),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessEvent
-from protocol.models import Hold, PolicySimulation
+from protocol.models import Hold, HoldDecision, PolicySimulation
 from tests.factories import make_referral
 from victims.models import UnreportedCrime
 
@@ -132,3 +132,29 @@ def test_an_adviser_records_an_unreported_crime_with_nothing_identifying(adviser
     crime = UnreportedCrime.objects.get()
     assert crime.nationality == "VNM" and crime.organisation == adviser.organisation
     assert Hold.objects.count() == 0
+
+
+def test_an_officer_forecasts_a_sentence_and_nothing_is_stored(referral, officer, client_for):
+    hold = referral.hold
+    before = (hold.status, hold.protected_until, HoldDecision.objects.count())
+    on = timezone.localdate() + dt.timedelta(days=40)
+    sentenced = timezone.localdate() + dt.timedelta(days=5)
+    response = client_for(officer).get(
+        reverse("hold_forecast", args=[referral.victim.pk]),
+        {
+            **date_data("on", on),
+            "record": f"case:{referral.case.pk}",
+            "what_if": "sentenced_crown",
+            **date_data("happens_on", sentenced),
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and not error_summary(response)
+    assert "the hold would be" in html and 'id="forecast-protected-until"' in html
+    hold.refresh_from_db()
+    assert (hold.status, hold.protected_until, HoldDecision.objects.count()) == before
+
+
+def test_another_forces_officer_cannot_forecast(referral, other_officer, client_for):
+    url = reverse("hold_forecast", args=[referral.victim.pk])
+    assert client_for(other_officer).get(url).status_code == 404
