@@ -89,6 +89,21 @@ def _disclosed(lines: list[list[tuple[Position, int]]], hidden: set[Position]) -
     return fixed
 
 
+def _known_zero(
+    position: Position, lines: list, hidden: set[Position], values: dict[Position, int]
+) -> bool:
+    """A zero in a line whose published total is zero: hiding it would protect nothing."""
+    if values[position] != 0:
+        return False
+    for line in lines:
+        members = [p for p, _ in line]
+        if position in members:
+            total = next(p for p, coefficient in line if coefficient == -1)
+            if total != position and total not in hidden and values[total] == 0:
+                return True
+    return False
+
+
 def suppress_table(counts: Sequence[Sequence[int]]) -> SuppressedTable:
     """The table with its totals, small counts suppressed and none recoverable (module doc)."""
     grid = [list(row) for row in counts]
@@ -131,7 +146,7 @@ def suppress_table(counts: Sequence[Sequence[int]]) -> SuppressedTable:
             for line in lines
             if any(position in disclosed for position, _ in line)
             for position, _ in line
-            if position not in hidden
+            if position not in hidden and not _known_zero(position, lines, hidden, values)
         }
         if not candidates:  # cannot happen (a fixed unknown has a published neighbour); be safe
             hidden |= set(values)
