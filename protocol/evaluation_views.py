@@ -40,6 +40,7 @@ def _charted(statistics: dict) -> list[dict]:
         else:
             items = [(row["label"], row["total"]) for row in table["rows"]]
         table["chart"] = bar_chart(items)
+        table["wide"] = len(table["columns"]) > 2  # chart above its table, not beside it
     return statistics["tables"]
 
 
@@ -92,7 +93,7 @@ def simulation_new(request):
 
 @role_required(*OVERSIGHT, object_type="policy_simulation")
 def simulation_detail(request, simulation_id: UUID):
-    """A simulation's progress (the page reloads itself without JavaScript) or its result."""
+    """A simulation's progress (with a reload link: no JavaScript needed) or its result."""
     with audited(
         request,
         action="view",
