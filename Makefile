@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make demo` and `make test` (see README.md).
-.PHONY: setup demo test test-fast smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages
+.PHONY: setup demo test test-fast smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages bench-simulation
 
 PY := .venv/bin/python
 
@@ -44,3 +44,7 @@ bench-api: setup
 
 bench-pages: setup
 	$(PY) scripts/with_services.py $(PY) bench/bench_pages.py
+
+## Policy simulation against `reevaluate_holds --all` on the same data (BENCH_VICTIMS)
+bench-simulation: setup
+	$(PY) scripts/with_services.py $(PY) bench/bench_simulation.py

@@ -53,7 +53,8 @@ class Case(models.Model):
         max_length=40,
         choices=choices(values.WITHDRAWAL_REASONS, values.WITHDRAWAL_REASON_LABELS),
         blank=True,
-        default="",
+        # A default in the database too: bulk loads (COPY) that name no such column still work.
+        db_default="",
     )
     narrative = models.TextField(blank=True, help_text="Crime narrative: police only.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -108,6 +109,11 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(concluded_on__isnull=True) | Q(concluded_on__gte=F("reported_on")),
                 name="case_concluded_after_reported",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawal_reason="")
+                | Q(withdrawal_reason__in=values.WITHDRAWAL_REASONS),
+                name="case_withdrawal_reason_valid",
             ),
         ]
 

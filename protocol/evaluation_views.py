@@ -39,8 +39,8 @@ def _charted(statistics: dict) -> list[dict]:
             )
         else:
             items = [(row["label"], row["total"]) for row in table["rows"]]
-        table["chart"] = bar_chart(items)
         table["wide"] = len(table["columns"]) > 2  # chart above its table, not beside it
+        table["chart"] = bar_chart(items, width=640 if table["wide"] else 360) if items else None
     return statistics["tables"]
 
 
@@ -55,6 +55,7 @@ def statistics_page(request):
         "statistics": statistics,
         "tables": _charted(statistics),
         "by_label": BREAKDOWN_LABELS[filters["by"]],
+        "suppressed_up_to": statistics["suppressed_below"] - 1,
         "csv_query": request.GET.urlencode(),
     }
     return render(request, "protocol/statistics.html", context)

@@ -325,6 +325,10 @@ class UnreportedCrime(models.Model):
                 condition=Q(reasons__contained_by=list(values.WITHDRAWAL_REASONS)),
                 name="unreported_crime_reasons_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(nationality__regex=r"^[A-Z]{3}$"),
+                name="unreported_crime_nationality_alpha3",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,7 +23,7 @@ def test_an_analyst_reads_statistics_and_simulates_without_javascript(
     tab.sign_in(analyst.email, PASSWORD)
     page.get_by_role("link", name="Barriers to reporting").click()
     page.wait_for_url("**/statistics")
-    assert page.locator("svg.casework-chart").count() == 5
+    assert page.locator("svg.casework-chart").count() == 2  # the tables that have rows
     tab.check("analyst-statistics")
     page.get_by_label("Break down by").select_option("crime_type")
     page.get_by_role("button", name="Show statistics").click()

@@ -26,9 +26,9 @@ def test_statistics_page_draws_charts_beside_tables_and_shows_no_person(
     response = client_for(analyst).get(reverse("statistics"), {"by": "force"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert (
-        html.count('<svg class="casework-chart"') == 5 and 'role="img"' in html and "<table" in html
-    )
+    # Charts for the tables that have rows (referrals, engagement); the others are empty.
+    assert html.count('<svg class="casework-chart"') == 2
+    assert 'role="img"' in html and "<table" in html
     assert referral.victim.family_name not in html and referral.case.reference not in html
     assert "northshire" in html
 
