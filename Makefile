@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make demo` and `make test` (see README.md).
-.PHONY: setup demo test test-fast smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages bench-lifecycle
+.PHONY: setup demo test test-fast smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages bench-lifecycle bench-simulation
 
 PY := .venv/bin/python
 
@@ -47,3 +47,7 @@ bench-pages: setup
 
 bench-lifecycle: setup
 	$(PY) scripts/with_services.py $(PY) bench/bench_lifecycle.py
+
+## Policy simulation against `reevaluate_holds --all` on the same data (BENCH_VICTIMS)
+bench-simulation: setup
+	$(PY) scripts/with_services.py $(PY) bench/bench_simulation.py

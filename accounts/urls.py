@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_views, views
 
 app_name = "accounts"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("organisations", views.organisation_list, name="organisation_list"),
     path("organisations/new", views.organisation_new, name="organisation_new"),
     path("organisations/<slug:code>", views.organisation_detail, name="organisation_detail"),
+    # Auditors: the access and disclosure log.
+    path("audit-log", audit_views.audit_log, name="audit_log"),
 ]

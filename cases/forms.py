@@ -318,6 +318,17 @@ class CaseStatusForm(GovukForm):
         required=False,
         help_text="For sentenced, acquitted, discontinued or not charged. For example, 14 10 2026",
     )
+    withdrawal_reason = forms.ChoiceField(
+        label="If the victim withdrew support for the case, why?",
+        required=False,
+        choices=choices_with_blank(
+            list(values.WITHDRAWAL_REASON_LABELS.items()), "The victim did not withdraw"
+        ),
+        help_text=(
+            "Only when you close the investigation with no further action or the prosecution "
+            "is discontinued. Used only for anonymised statistics on barriers to reporting"
+        ),
+    )
     note = forms.CharField(
         label="Note (optional)",
         required=False,
@@ -334,4 +345,5 @@ class CaseStatusForm(GovukForm):
             "prosecution_status": data["prosecution_status"],
             "court": data["court"] or "",
             "concluded_on": data["concluded_on"],
+            "withdrawal_reason": data.get("withdrawal_reason") or "",
         }

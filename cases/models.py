@@ -48,6 +48,14 @@ class Case(models.Model):
         max_length=20, choices=choices(values.COURTS, values.LABELS), blank=True
     )
     concluded_on = models.DateField(null=True, blank=True)
+    # Why the victim withdrew support for the case, when they did (statistics only).
+    withdrawal_reason = models.CharField(
+        max_length=40,
+        choices=choices(values.WITHDRAWAL_REASONS, values.WITHDRAWAL_REASON_LABELS),
+        blank=True,
+        # A default in the database too: bulk loads (COPY) that name no such column still work.
+        db_default="",
+    )
     narrative = models.TextField(blank=True, help_text="Crime narrative: police only.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -101,6 +109,11 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(concluded_on__isnull=True) | Q(concluded_on__gte=F("reported_on")),
                 name="case_concluded_after_reported",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawal_reason="")
+                | Q(withdrawal_reason__in=values.WITHDRAWAL_REASONS),
+                name="case_withdrawal_reason_valid",
             ),
         ]
 

@@ -304,6 +304,7 @@ def case_status_change(
     victim_id = Case.objects.values_list("victim_id", flat=True).get(pk=case.pk)
     Victim.records.select_for_update().filter(pk=victim_id).first()
     case = Case.objects.select_for_update().get(pk=case.pk)
+    withdrawal_reason = changes.get("withdrawal_reason") or ""
     given = {key: value for key, value in changes.items() if key in STATUS_FIELDS}
     if not given:
         raise ValidationError(
@@ -317,11 +318,15 @@ def case_status_change(
         },
     }
     _validate_status_change(case, after)
+    _validate_withdrawal_reason(before, after, withdrawal_reason)
     diff = {
         field: [_plain(before[field]), _plain(after[field])]
         for field in STATUS_FIELDS
         if before[field] != after[field]
     }
+    if withdrawal_reason:
+        diff["withdrawal_reason"] = [case.withdrawal_reason or None, withdrawal_reason]
+        case.withdrawal_reason = withdrawal_reason
     if not diff:
         raise ValidationError(
             {"non_field_errors": ["Nothing changed: the case already says this."]}
@@ -333,6 +338,29 @@ def case_status_change(
     change = CaseStatusChange.objects.create(case=case, by=by, changes=diff, note=note)
     victims_services.facts_changed(victim_id=case.victim_id, trigger="case_status")
     return change
+
+
+def _validate_withdrawal_reason(before: dict, after: dict, reason: str) -> None:
+    """A withdrawal reason goes only with a change to no further action or a discontinued
+    prosecution (API.md "Evaluating the protocol")."""
+    if not reason:
+        return
+    closes = (
+        after["investigation_status"] == "no_further_action"
+        and before["investigation_status"] != "no_further_action"
+    ) or (
+        after["prosecution_status"] == "discontinued"
+        and before["prosecution_status"] != "discontinued"
+    )
+    if not closes:
+        raise ValidationError(
+            {
+                "withdrawal_reason": [
+                    "A withdrawal reason is recorded only with a change to no further action "
+                    "or to a discontinued prosecution."
+                ]
+            }
+        )
 
 
 def _plain(value):

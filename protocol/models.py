@@ -300,3 +300,33 @@ class NotificationRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id} read by {self.user_id}"
+
+
+class PolicySimulation(models.Model):
+    """A policy simulation asked for by an analyst or auditor, and its anonymised result (counts
+    only, suppressed as the statistics are: no identity). Kept for the one who asked."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    policy = models.JSONField(help_text="The proposed settings (PROTOCOL.md's names)")
+    on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Policy simulation {self.pk} ({self.status})"

@@ -25,8 +25,9 @@ from protocol.rules import values
 from victims.models import Application, SupportEngagement, Victim
 
 from .models import Hold, HoldCheck, Override
+from .suppression import SUPPRESS_BELOW, suppress_counts
 
-SUPPRESS_BELOW = 5
+__all__ = ["SUPPRESS_BELOW", "Cell", "statistics", "suppress"]
 
 
 @dataclass(frozen=True)
@@ -42,16 +43,13 @@ def _label(code) -> str:
 
 
 def suppress(counts: Iterable[tuple[str, str, int]]) -> list[Cell]:
-    """`(key, label, count)` rows as cells, small counts suppressed (primary and secondary)."""
+    """`(key, label, count)` rows as cells, small counts suppressed (primary and secondary),
+    by the one suppression module (`protocol.suppression`)."""
     rows = list(counts)
-    hidden = {key for key, _, count in rows if 0 < count < SUPPRESS_BELOW}
-    if len(hidden) == 1:
-        shown = sorted((count, key) for key, _, count in rows if count > 0 and key not in hidden)
-        if shown:
-            hidden.add(shown[0][1])
+    shown, _total = suppress_counts([count for _, _, count in rows])
     return [
-        Cell(key, label, None if key in hidden else count, key in hidden)
-        for key, label, count in rows
+        Cell(key, label, count, count is None)
+        for (key, label, _), count in zip(rows, shown, strict=True)
     ]
 
 

@@ -14,7 +14,7 @@ from core.locks import single_run
 from core.redis_client import redis_client
 
 from .models import Hold
-from .services import evaluation, notifications, retention, sweep
+from .services import evaluation, notifications, retention, simulation, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -197,3 +197,9 @@ def _worker_ready(**kwargs) -> None:
         _beat()
     except Exception:
         logger.warning("Could not write the worker heartbeat", exc_info=True)
+
+
+@shared_task(name="protocol.tasks.simulate_policy", acks_late=True)
+def simulate_policy(simulation_id: str) -> None:
+    """Run a kept policy simulation (carries its id only)."""
+    simulation.simulation_run(simulation_id=UUID(simulation_id))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import evaluation_views, forecast_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +24,19 @@ urlpatterns = [
     path("victims/<uuid:victim_id>/export", views.subject_access_page, name="subject_access"),
     path(
         "victims/<uuid:victim_id>/export.pdf", views.subject_access_pdf, name="subject_access_pdf"
+    ),
+    path(
+        "victims/<uuid:victim_id>/hold/forecast",
+        forecast_views.hold_forecast_page,
+        name="hold_forecast",
+    ),
+    path("statistics", evaluation_views.statistics_page, name="statistics"),
+    path("statistics.csv", evaluation_views.statistics_csv, name="statistics_csv"),
+    path("policy-simulations", evaluation_views.simulation_new, name="simulation_new"),
+    path(
+        "policy-simulations/<uuid:simulation_id>",
+        evaluation_views.simulation_detail,
+        name="simulation_detail",
     ),
     path("holds/<str:reference>", views.hold_detail, name="hold_detail"),
     path("holds/<str:reference>/confirm-end", views.hold_confirm_end, name="hold_confirm_end"),

@@ -450,3 +450,42 @@ class VictimGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = False
+
+
+class UnreportedCrime(models.Model):
+    """A crime a supported victim chose not to report, and why: no identity at all (API.md
+    "Evaluating the protocol"). Counted beside the reported crimes in the statistics."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", help_text="Recorded by"
+    )
+    crime_type = models.CharField(max_length=40, choices=choices(values.CRIME_TYPES, values.LABELS))
+    nationality = models.CharField(max_length=3, help_text="ISO 3166 alpha-3")
+    recorded_on = models.DateField()
+    reasons = ArrayField(
+        models.CharField(max_length=40, choices=choices(values.WITHDRAWAL_REASONS, {})),
+        help_text="Why the victim chose not to report (withdrawal reason codes)",
+    )
+    reported_later = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-recorded_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(crime_type__in=values.CRIME_TYPES), name="unreported_crime_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reasons__contained_by=list(values.WITHDRAWAL_REASONS)),
+                name="unreported_crime_reasons_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(nationality__regex=r"^[A-Z]{3}$"),
+                name="unreported_crime_nationality_alpha3",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Unreported {self.crime_type} ({self.recorded_on})"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import unreported_views, views
 
 app_name = "victims"
 
@@ -41,5 +41,10 @@ urlpatterns = [
         "applications/<uuid:application_id>/take-over",
         views.application_take_over,
         name="application_take_over",
+    ),
+    path(
+        "unreported-crimes/new",
+        unreported_views.unreported_crime_new,
+        name="unreported_crime_new",
     ),
 ]

@@ -168,6 +168,14 @@ class StatusChangeInputSerializer(serializers.Serializer):
         choices=values.COURTS, required=False, allow_null=True, allow_blank=True
     )
     concluded_on = FactDateField(required=False, allow_null=True)
+    withdrawal_reason = StrictChoiceField(
+        choices=values.WITHDRAWAL_REASONS,
+        required=False,
+        help_text=(
+            "Why the victim withdrew support for the case: only with a change to "
+            "`no_further_action` or a `discontinued` prosecution (400 otherwise)."
+        ),
+    )
     note = StrictCharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
     def validate(self, data):

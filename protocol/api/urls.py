@@ -9,6 +9,11 @@ urlpatterns = [
         views.SubjectAccessExportView.as_view(),
         name="api-victim-export",
     ),
+    path(
+        "victims/<uuid:victim_id>/hold/forecast",
+        views.HoldForecastView.as_view(),
+        name="api-victim-hold-forecast",
+    ),
     path("hold-checks", views.HoldCheckView.as_view(), name="api-hold-checks"),
     path("holds", views.ReviewQueueView.as_view(), name="api-holds"),
     re_path(
@@ -38,5 +43,15 @@ urlpatterns = [
         "notifications/<uuid:notification_id>/read",
         views.NotificationReadView.as_view(),
         name="api-notification-read",
+    ),
+    path(
+        "policy-simulations",
+        views.PolicySimulationListView.as_view(),
+        name="api-policy-simulations",
+    ),
+    path(
+        "policy-simulations/<uuid:simulation_id>",
+        views.PolicySimulationView.as_view(),
+        name="api-policy-simulation",
     ),
 ]

@@ -5,17 +5,24 @@ IE learns only what PROTOCOL.md "What each party learns" allows: a check answers
 the same for a person never heard of and for one whose hold is not in force.
 """
 
+from datetime import timedelta
+
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, serializers, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.api import ApiView, cursor_pagination, error_responses
+from cases.selectors import case_list
+from core.api import ApiView, StrictChoiceField, cursor_pagination, error_responses
 from core.permissions import IE_SENIOR
 from core.roles import IE_ROLES, POLICE_ROLES, Role
 from core.throttling import RedisScopedRateThrottle
 from protocol import selectors, services
-from protocol.models import Notification, Override
+from protocol.barriers import BREAKDOWNS, as_csv, barrier_statistics
+from protocol.models import Notification, Override, PolicySimulation
+from protocol.services import forecast, simulation
 from protocol.statistics import statistics
 from protocol.subject_access import subject_access_export, subject_access_victim
 from victims.models import Victim
@@ -287,23 +294,70 @@ class OverrideRevokeView(_OverrideStepView):
         return super().post(request, override_id)
 
 
+class _StatisticsQuerySerializer(serializers.Serializer):
+    """`from`, `to`, `by` and `format` of `GET /api/v1/statistics`."""
+
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    by = StrictChoiceField(choices=BREAKDOWNS, required=False, default="month")
+    format = StrictChoiceField(choices=("json", "csv"), required=False, default="json")
+
+    def validate(self, data):
+        today = services.today()
+        data.setdefault("date_to", today)
+        data.setdefault("date_from", data["date_to"].replace(day=1) - timedelta(days=365))
+        if data["date_from"] > data["date_to"]:
+            raise serializers.ValidationError({"from": ["`from` must not be after `to`."]})
+        return data
+
+
 class StatisticsView(ApiView):
     roles = (Role.ANALYST, Role.AUDITOR)
     audit_object_type = "statistics"
+
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=csv` is this view's own answer (an HttpResponse), never DRF's renderer
+        # lookup (which would answer 404 for a format it has no renderer for).
+        return (JSONRenderer(), JSONRenderer.media_type)
 
     @extend_schema(
         operation_id="statistics_retrieve",
         summary="Anonymised counts, small numbers suppressed",
         description=(
-            "Counts from 1 to 4 are `null` with `suppressed: true`; where a table has one such "
-            "cell, its next smallest is suppressed too, so it cannot be found by subtraction."
+            "Counts from 1 to 4 are `null` with `suppressed: true`, and further counts are "
+            "suppressed so that none of them can be worked out from the published cells and "
+            "totals. `barriers` breaks the barrier measures down `by` month, force, crime type "
+            "or language, for cases referred from `from` to `to` (default: the last year). "
+            "`?format=csv` gives the barrier tables as CSV (an `export` in the access log)."
         ),
-        responses={200: StatisticsSerializer, **error_responses(401, 403)},
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="Referred on or after"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Referred on or before"),
+            OpenApiParameter("by", OpenApiTypes.STR, enum=list(BREAKDOWNS)),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+        ],
+        responses={200: StatisticsSerializer, **error_responses(400, 401, 403)},
         tags=["statistics"],
     )
     def get(self, request):
+        raw = request.query_params.dict()
+        query = self.valid(
+            _StatisticsQuerySerializer,
+            {
+                ({"from": "date_from", "to": "date_to"}.get(key, key)): value
+                for key, value in raw.items()
+            },
+        )
+        barriers = {"date_from": query["date_from"], "date_to": query["date_to"], "by": query["by"]}
+        if query["format"] == "csv":
+            with self.audited(action="export", object_type="statistics", detail="csv"):
+                body = as_csv(barrier_statistics(**barriers))
+            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="statistics.csv"'
+            return response
         with self.audited(action="view", object_type="statistics"):
             data = StatisticsSerializer(statistics()).data
+            data["barriers"] = barrier_statistics(**barriers)
         return Response(data)
 
 
@@ -386,3 +440,139 @@ class SubjectAccessExportView(ApiView):
             victim = subject_access_victim(user=request.user, victim_id=victim_id)
             data = subject_access_export(user=request.user, victim=victim)
         return Response(data)
+
+
+class _SimulationInputSerializer(serializers.Serializer):
+    policy = serializers.JSONField(help_text="Settings to change, PROTOCOL.md's names")
+    on = serializers.DateField(required=False, help_text="Today or within the next 365 days")
+
+
+class PolicySimulationListView(ApiView):
+    roles = (Role.ANALYST, Role.AUDITOR)
+    audit_object_type = "policy_simulation"
+    audit_actions = {"POST": "create"}
+
+    @extend_schema(
+        operation_id="policy_simulations_create",
+        summary="Simulate a policy change",
+        description=(
+            "Every hold not ended by an end confirmation is evaluated under the proposed policy "
+            "beside the running one, on `on`. Answers 202 with the simulation's `id`; a small "
+            "simulation is done at once, a large one on the worker. Unknown settings, values "
+            "out of range and dates outside today..+365 days are a 400 naming the field."
+        ),
+        request=_SimulationInputSerializer,
+        responses={
+            202: OpenApiResponse(description="`{id, status}`"),
+            **error_responses(400, 401, 403),
+        },
+        tags=["statistics"],
+    )
+    def post(self, request):
+        data = self.valid(_SimulationInputSerializer, request.data)
+        try:
+            simulation.proposed_policy(data["policy"])
+            on = simulation.check_on(data.get("on"))
+        except simulation.SimulationInputError as error:
+            raise serializers.ValidationError(error.errors) from error
+        with self.audited(action="create", object_type="policy_simulation") as access:
+            kept = simulation.simulation_request(by=request.user, policy=data["policy"], on=on)
+            access.object_id = str(kept.pk)
+        return Response(
+            {"id": str(kept.pk), "status": kept.status}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class PolicySimulationView(ApiView):
+    roles = (Role.ANALYST, Role.AUDITOR)
+    audit_object_type = "policy_simulation"
+
+    @extend_schema(
+        operation_id="policy_simulations_retrieve",
+        summary="A policy simulation's status and result",
+        description="Only the one who asked may read it (404 for anyone else).",
+        responses={
+            200: OpenApiResponse(description="`{id, status, total, done, result}`"),
+            **error_responses(401, 403, 404),
+        },
+        tags=["statistics"],
+    )
+    def get(self, request, simulation_id):
+        with self.audited(
+            action="view",
+            object_type="policy_simulation",
+            object_id=simulation_id,
+            hidden=PolicySimulation,
+        ):
+            kept = PolicySimulation.objects.get(pk=simulation_id, requested_by=request.user)
+            data = {
+                "id": str(kept.pk),
+                "status": kept.status,
+                "on": kept.on,
+                "policy": kept.policy,
+                "total": kept.total,
+                "done": kept.done,
+                "result": kept.result,
+            }
+        return Response(data)
+
+
+class _ForecastInputSerializer(serializers.Serializer):
+    on = serializers.DateField(help_text="Today or within the next 365 days")
+    changes = serializers.JSONField(
+        required=False,
+        default=list,
+        help_text=(
+            'A list of `{"case": "<id>", ...status fields}`, `{"application": "<id>", '
+            '...}` or `{"support": "<organisation code>", ...}`: the caller\'s own records'
+        ),
+    )
+
+
+class HoldForecastView(ApiView):
+    roles = (*POLICE_ROLES, Role.SUPPORT_ADVISER)
+    audit_object_type = "victim"
+    audit_actions = {"POST": "view"}
+
+    @extend_schema(
+        operation_id="victims_hold_forecast",
+        summary="What-if: the hold as it would be on a date, if some facts changed",
+        description=(
+            "The decision as it would be on `on` with `changes` to the caller's own case, "
+            "application or support engagement laid over the recorded facts; dates up to `on` "
+            "are allowed here alone. Nothing is stored; nobody is notified."
+        ),
+        request=_ForecastInputSerializer,
+        responses={
+            200: OpenApiResponse(description="The forecast decision"),
+            **error_responses(400, 401, 403, 404),
+        },
+        tags=["holds"],
+    )
+    def post(self, request, victim_id):
+        data = self.valid(_ForecastInputSerializer, request.data)
+        with self.audited(
+            action="view",
+            object_type="victim",
+            object_id=victim_id,
+            detail="hold forecast",
+            hidden=Victim,
+        ):
+            victim = victim_get(user=request.user, victim_id=victim_id)
+            try:
+                decision = forecast.hold_forecast(
+                    user=request.user, victim=victim, on=data["on"], changes=data["changes"]
+                )
+            except simulation.SimulationInputError as error:
+                raise serializers.ValidationError(error.errors) from error
+            except LookupError as missing:
+                raise exceptions.NotFound() from missing
+            visible = set(
+                case_list(user=request.user)
+                .filter(victim=victim)
+                .values_list("reference", flat=True)
+            )
+        body = decision.as_dict()
+        body["explanation"] = selectors.mask_case_references(body["explanation"], visible)
+        body["on"] = data["on"]
+        return Response(body)

@@ -358,3 +358,29 @@ LIMB_LABELS = _labels_for(LIMBS)
 def as_choices(codes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """`(code, label)` pairs for an enumeration, in its order (for Django `choices`)."""
     return tuple((code, LABELS[code]) for code in codes)
+
+
+# --- Barriers to reporting (API.md "Evaluating the protocol") --------------------------------
+
+# Why a victim withdrew support for a case, or chose not to report a crime at all.
+WITHDRAWAL_REASONS: tuple[str, ...] = (
+    "fear_of_immigration_consequences",
+    "fear_of_perpetrator",
+    "lack_of_trust_in_police",
+    "practical_barriers",
+    "reconciled",
+    "other",
+    "not_stated",
+)
+
+WITHDRAWAL_REASON_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "fear_of_immigration_consequences": "Fear of immigration consequences",
+        "fear_of_perpetrator": "Fear of the perpetrator",
+        "lack_of_trust_in_police": "Lack of trust in the police",
+        "practical_barriers": "Practical barriers",
+        "reconciled": "Reconciled",
+        "other": "Other",
+        "not_stated": "Not stated",
+    }
+)

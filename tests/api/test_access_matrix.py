@@ -9,6 +9,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AccessEvent
+from protocol.models import PolicySimulation
+from victims.models import UnreportedCrime
 
 from .conftest import PASSWORD, ROLES, World, assert_role_sees_only_what_it_may
 
@@ -46,6 +48,7 @@ class Endpoint:
             referral=objects["referral"].pk,
             pair=objects["pair"].pk,
             notification=_ie_notification() if "{notification}" in self.path else "",
+            **_evaluation_objects(w, scope, self.path),
         )
 
 
@@ -55,6 +58,26 @@ def _ie_notification():
     from protocol.models import Notification
 
     return Notification.objects.filter(organisation__kind="immigration_enforcement").first().pk
+
+
+def _evaluation_objects(w: World, scope: str, path: str) -> dict:
+    """Issue 14's objects, made when an endpoint names them: the analyst's kept simulation, and
+    an unreported crime recorded by the adviser's organisation (own) or another's (other)."""
+    found: dict = {}
+    if "{simulation}" in path:
+        found["simulation"] = PolicySimulation.objects.get_or_create(
+            requested_by=w.users["analyst"], on=timezone.localdate(), policy={"grace_days": 3}
+        )[0].pk
+    if "{unreported}" in path:
+        organisation = w.orgs["support" if scope == "own" else "other_support"]
+        found["unreported"] = UnreportedCrime.objects.get_or_create(
+            organisation=organisation,
+            crime_type="fraud",
+            nationality="POL",
+            recorded_on=timezone.localdate(),
+            reasons=["not_stated"],
+        )[0].pk
+    return found
 
 
 def _everyone(status):
@@ -300,6 +323,45 @@ ENDPOINTS = {
         {**_each((*POLICE, *ADVISER), 404), "ie_senior": 200},
         lambda w, s, r: {},
     ),
+    # Issue 14: evaluating the protocol.
+    "statistics csv": Endpoint(
+        "get", "/api/v1/statistics?format=csv", {"analyst": 200, "auditor": 200}
+    ),
+    "policy simulation": Endpoint(
+        "post",
+        "/api/v1/policy-simulations",
+        {"analyst": 202, "auditor": 202},
+        lambda w, s, r: {"policy": {"grace_days": 7}},
+    ),
+    # Kept for the analyst who asked: anybody else's 404.
+    "policy simulation read": Endpoint(
+        "get", "/api/v1/policy-simulations/{simulation}", {"analyst": 200, "auditor": 404}
+    ),
+    "unreported crime": Endpoint(
+        "post",
+        "/api/v1/unreported-crimes",
+        _each(ADVISER, 201),
+        lambda w, s, r: {
+            "crime_type": "fraud",
+            "nationality": "POL",
+            "recorded_on": today(),
+            "reasons": ["fear_of_perpetrator"],
+        },
+    ),
+    "hold forecast": Endpoint(
+        "post",
+        "/api/v1/victims/{victim}/hold/forecast",
+        _each((*POLICE, *ADVISER), OWN_200_OTHER_404),
+        lambda w, s, r: {"on": today(), "changes": []},
+        scoped=True,
+    ),
+    "unreported crime change": Endpoint(
+        "patch",
+        "/api/v1/unreported-crimes/{unreported}",
+        _each(ADVISER, OWN_200_OTHER_404),
+        lambda w, s, r: {"reported_later": True},
+        scoped=True,
+    ),
 }
 
 
@@ -337,9 +399,12 @@ def test_access_matrix(w, name, role, scope):
     else:
         response = getattr(client, endpoint.method)(url, body, format="json")
     expected = expected_status(endpoint, role, scope)
-    assert response.status_code == expected, (name, role, scope, response.json())
-    assert response["Content-Type"].startswith("application/json")
-    assert_role_sees_only_what_it_may(role, url.split("?")[0], response.json())
+    assert response.status_code == expected, (name, role, scope, response.content)
+    if response["Content-Type"].startswith("text/csv"):  # the statistics' CSV export
+        assert expected == 200 and "format=csv" in url
+    else:
+        assert response["Content-Type"].startswith("application/json")
+        assert_role_sees_only_what_it_may(role, url.split("?")[0], response.json())
 
     if role == "anonymous" and expected == 401:
         return
@@ -365,6 +430,8 @@ PLACEHOLDERS = {
     "{referral}": "{referral_id}",
     "{pair}": "{pair_id}",
     "{notification}": "{notification_id}",
+    "{simulation}": "{simulation_id}",
+    "{unreported}": "{crime_id}",
 }
 
 

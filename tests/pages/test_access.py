@@ -240,6 +240,45 @@ def _pages(s: Scene) -> dict[str, Page]:
         "subject access pdf": Page(
             reverse("subject_access_pdf", args=[victim]), set(), None, ("export", "victim", victim)
         ),
+        **_evaluation_pages(s),
+    }
+
+
+def _evaluation_pages(s: Scene) -> dict[str, Page]:
+    """The pages of issue 14: counts only for analysts and auditors; the what-if forecast for
+    police and advisers as for the victim."""
+    oversight, victim = {"analyst", "auditor"}, str(s.victim.pk)
+    return {
+        "hold forecast": Page(
+            reverse("hold_forecast", args=[victim]),
+            {"officer", "adviser"},
+            ("view", "victim", victim),
+            ("view", "victim", victim),
+        ),
+        "barrier statistics": Page(
+            reverse("statistics"), oversight, ("view", "statistics", ""), ("view", "statistics", "")
+        ),
+        "barrier statistics csv": Page(
+            reverse("statistics_csv"),
+            oversight,
+            ("export", "statistics", ""),
+            ("view", "statistics", ""),
+        ),
+        "policy simulation": Page(
+            reverse("simulation_new"), oversight, None, ("view", "policy_simulation", "")
+        ),
+        "access log": Page(
+            reverse("accounts:audit_log"),
+            {"auditor"},
+            ("list", "access_event", ""),
+            ("list", "access_event", ""),
+        ),
+        "unreported crime": Page(
+            reverse("victims:unreported_crime_new"),
+            {"adviser"},
+            None,
+            ("view", "unreported_crime", ""),
+        ),
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import unreported, views
 
 urlpatterns = [
     path("victims/<uuid:victim_id>", views.VictimDetailView.as_view(), name="api-victim"),
@@ -68,5 +68,15 @@ urlpatterns = [
         "possible-duplicates/<uuid:pair_id>/dismiss",
         views.PossibleDuplicateDismissView.as_view(),
         name="api-possible-duplicate-dismiss",
+    ),
+    path(
+        "unreported-crimes",
+        unreported.UnreportedCrimeListView.as_view(),
+        name="api-unreported-crimes",
+    ),
+    path(
+        "unreported-crimes/<uuid:crime_id>",
+        unreported.UnreportedCrimeDetailView.as_view(),
+        name="api-unreported-crime",
     ),
 ]

@@ -5,18 +5,27 @@ import datetime as dt
 import random
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
 from accounts.services import organisation_create_or_update, parse_contact, user_create_or_update
-from cases.models import Case
+from cases.models import Case, CaseGroupObjectPermission
 from cases.services import case_status_change, referral_create
+from core.normalise import home_office_reference_key, name_key
 from core.roles import ROLE_ORGANISATION_KIND, OrganisationKind
 from protocol import services as hold_services
 from protocol.models import Hold, Notification
+from protocol.rules import values
 from protocol.services import support as support_services
+from victims.models import (
+    DataSharingNotice,
+    UnreportedCrime,
+    Victim,
+    VictimGroupObjectPermission,
+)
 from victims.services import application_create, support_referral_create, support_update
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -144,6 +153,7 @@ class Command(BaseCommand):
             self._cases(users, cases_per_status)
             self._support_lifecycle(users)
             self._notifications()
+            self._barrier_data(users, organisations)
         self._print_logins(users)
 
     def _notifications(self) -> None:
@@ -425,6 +435,119 @@ class Command(BaseCommand):
                 notice={"version": "2026-01", "language": "ro", "given_on": days_ago(reported - 1)},
             )
         self.stdout.write("A possible duplicate: Mirela Dumitrescu, referred by both forces.")
+
+    @transaction.atomic
+    def _barrier_data(self, users, organisations, referrals: int = 480) -> None:
+        """Hundreds of referrals over 18 months, across forces, crime types and languages, a
+        quarter withdrawn (with reasons), and crimes advisers recorded as never reported: enough
+        for the statistics' charts to mean something, with some cells suppressed. Written with
+        bulk_create (a few statements, not thousands), then evaluated in one batch."""
+        rng = self.random
+        now, today = timezone.now(), timezone.localdate()
+        forces = [organisations["northshire"], organisations["southshire"]]
+        # Reasons weighted as the research finds them: fear of immigration consequences first.
+        reasons = list(values.WITHDRAWAL_REASONS)
+        weights = [40, 20, 14, 10, 6, 4, 6]
+        victims, cases, holds, grants_v, grants_c, notices = [], [], [], [], [], []
+        permissions = {
+            codename: Permission.objects.get(codename=codename).pk
+            for codename in ("view_victim", "change_victim", "view_case", "change_case")
+        }
+        for number in range(referrals):
+            force = forces[0] if rng.random() < 0.62 else forces[1]
+            officer = users[(force.code, "police_officer")]
+            person = self._person()
+            victim = Victim(**person, facts_version=1)
+            victim.family_name_key = name_key(victim.family_name)
+            victim.given_names_key = name_key(victim.given_names)
+            victim.home_office_reference_key = home_office_reference_key(
+                victim.home_office_reference
+            )
+            # Later months have more referrals: the protocol becoming known.
+            referred = today - dt.timedelta(days=int(540 * rng.random() ** 1.4) + 2)
+            reported = referred - dt.timedelta(days=rng.choice([0, 1, 2, 3, 5, 8, 14, 30]))
+            case = Case(
+                victim=victim,
+                force=force,
+                officer=officer,
+                crime_reference=f"{force.code[:2].upper()}/B{number:05d}/26",
+                crime_type=rng.choices(CRIMES, weights=[30, 14, 10, 12, 8, 6, 2])[0],
+                role="victim" if rng.random() < 0.9 else "witness",
+                reported_on=reported,
+                referred_on=referred,
+                investigation_status=rng.choice(["under_investigation", "suspect_bailed"]),
+                narrative="Demo narrative.",
+            )
+            if rng.random() < 0.27 and referred < today - dt.timedelta(days=10):
+                case.investigation_status = "no_further_action"
+                case.closed_on = referred + dt.timedelta(
+                    days=rng.randint(3, max(4, (today - referred).days - 1))
+                )
+                case.outcome_code = 16  # victim declines or is unable to support action
+                case.withdrawal_reason = rng.choices(reasons, weights=weights)[0]
+            victims.append(victim)
+            cases.append(case)
+            notices.append(
+                DataSharingNotice(
+                    victim=victim,
+                    version="2026-01",
+                    language=victim.preferred_language,
+                    given_on=referred,
+                    given_by=officer,
+                )
+            )
+            holds.append(
+                Hold(
+                    victim=victim,
+                    status="active",
+                    in_force=True,
+                    evaluated_version=0,  # behind its facts: evaluated below, as the sweep would
+                    evaluated_at=now,
+                    evaluated_on=today,
+                    status_since=now,
+                )
+            )
+            for codename in ("view_victim", "change_victim"):
+                grants_v.append(
+                    VictimGroupObjectPermission(
+                        content_object=victim,
+                        group_id=force.group_id,
+                        permission_id=permissions[codename],
+                    )
+                )
+            for codename in ("view_case", "change_case"):
+                grants_c.append(
+                    CaseGroupObjectPermission(
+                        content_object=case,
+                        group_id=force.group_id,
+                        permission_id=permissions[codename],
+                    )
+                )
+        Victim.objects.bulk_create(victims)
+        Case.objects.bulk_create(cases)
+        Hold.objects.bulk_create(holds)
+        DataSharingNotice.objects.bulk_create(notices)
+        VictimGroupObjectPermission.objects.bulk_create(grants_v)
+        CaseGroupObjectPermission.objects.bulk_create(grants_c)
+        hold_ids = [hold.pk for hold in holds]
+        for start in range(0, len(hold_ids), 1000):
+            hold_services.holds_reevaluate_batch(
+                hold_ids=hold_ids[start : start + 1000], trigger=hold_services.Trigger.COMMAND
+            )
+        UnreportedCrime.objects.bulk_create(
+            UnreportedCrime(
+                organisation=organisations[rng.choice(["haven", "haven", "harbour"])],
+                crime_type=rng.choices(CRIMES, weights=[30, 14, 10, 12, 8, 6, 2])[0],
+                nationality=rng.choice(NATIONALITIES)[0],
+                recorded_on=today - dt.timedelta(days=int(540 * rng.random() ** 1.4)),
+                reasons=sorted(set(rng.choices(reasons, weights=weights, k=rng.randint(1, 2)))),
+                reported_later=rng.random() < 0.12,
+            )
+            for _ in range(180)
+        )
+        self.stdout.write(
+            f"Barrier statistics: {referrals} more referrals and 180 unreported crimes."
+        )
 
     def _print_logins(self, users) -> None:
         self.stdout.write(f"\nDemo sign-ins at /accounts/login (password for all: {DEMO_PASSWORD})")

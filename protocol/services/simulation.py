@@ -1,0 +1,307 @@
+"""Policy simulation: every hold not ended by an end confirmation evaluated by the pure engine
+under a proposed policy beside the running one, on a date, over the same facts the workers read
+(`snapshot.snapshots_for`, one statement a batch). Nothing about a hold is written: the answer is
+counts only (from → to status, days of protection gained and lost, grounds), no identity, every
+count suppressed as the statistics are (`protocol.suppression`).
+
+Memory stays flat: holds are walked a batch at a time by primary key (keyset paging), and only
+the running totals are kept.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from time import perf_counter
+from typing import Any
+
+from celery import current_app
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..models import EndConfirmation, Hold, PolicySimulation
+from ..policy import current_policy
+from ..rules import SETTINGS, Decision, Policy, PolicyError, evaluate, values
+from ..snapshot import FACTS_COLUMNS, snapshot_from_row
+from ..suppression import SUPPRESS_BELOW, suppress_table
+from .evaluation import today
+
+FORECAST_DAYS = 365
+# Simulations of more holds than this run on the Celery worker; fewer are answered at once.
+RUN_NOW_UP_TO = 2000
+
+
+class SimulationInputError(ValueError):
+    """Bad simulation input: `errors` maps each offending field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def proposed_policy(changes: object, *, running: Policy | None = None) -> Policy:
+    """The running policy with `changes` applied (`{"grace_days": 14, "appeal_window_days":
+    {"crown": 21}}`; a nested setting may name one court). Raises `SimulationInputError` naming
+    `policy.<setting>` for an unknown setting or a bad value."""
+    running = running or current_policy()
+    if not isinstance(changes, Mapping) or not changes:
+        raise SimulationInputError({"policy": ["Give at least one policy setting to change."]})
+    values_now = running.as_dict()
+    errors: dict[str, list[str]] = {}
+    for name, value in changes.items():
+        if name not in SETTINGS:
+            errors[f"policy.{name}"] = [f"Unknown policy setting. Known: {', '.join(SETTINGS)}."]
+        elif name == "appeal_window_days" and isinstance(value, Mapping):
+            values_now[name] = {**values_now[name], **value}
+        else:
+            values_now[name] = value
+    if errors:
+        raise SimulationInputError(errors)
+    for name in changes:
+        try:
+            Policy.from_mapping({name: values_now[name]})
+        except PolicyError as error:
+            errors[f"policy.{name}"] = [str(error)]
+    if errors:
+        raise SimulationInputError(errors)
+    return Policy.from_mapping(values_now)
+
+
+def parse_set(assignments: list[str]) -> dict[str, Any]:
+    """`NAME=VALUE` strings (`appeal_window_days.crown=21`) as a changes mapping: numbers as
+    numbers, true/false as booleans, anything else as text."""
+    changes: dict[str, Any] = {}
+    for assignment in assignments:
+        name, sep, raw = assignment.partition("=")
+        if not sep or not name:
+            raise SimulationInputError({"--set": [f"Expected NAME=VALUE, got {assignment!r}."]})
+        value: Any = raw
+        if raw.lstrip("-").isdigit():
+            value = int(raw)
+        elif raw.lower() in ("true", "false"):
+            value = raw.lower() == "true"
+        outer, dot, inner = name.partition(".")
+        if dot:
+            changes.setdefault(outer, {})
+            if not isinstance(changes[outer], dict):
+                raise SimulationInputError({f"policy.{outer}": ["Given both whole and nested."]})
+            changes[outer][inner] = value
+        else:
+            changes[name] = value
+    return changes
+
+
+def check_on(on: date | None) -> date:
+    """`on`: today or a date within the next 365 days (`SimulationInputError` naming `on`)."""
+    first = today()
+    if on is None:
+        return first
+    if not first <= on <= first + timedelta(days=FORECAST_DAYS):
+        raise SimulationInputError(
+            {"on": [f"Give today or a date within the next {FORECAST_DAYS} days."]}
+        )
+    return on
+
+
+# One batch of simulated holds with their victims' facts, in one statement, walked by hold id
+# (keyset paging): the facts the workers read (`FACTS_COLUMNS`), without locking anything.
+_BATCH_SQL = (
+    "SELECT hold.id, victim.id, "  # noqa: S608 (constant strings joined; no input)
+    + FACTS_COLUMNS
+    + """
+FROM protocol_hold hold JOIN victims_victim victim ON victim.id = hold.victim_id
+WHERE hold.id > %s::uuid
+  AND NOT EXISTS (SELECT 1 FROM protocol_endconfirmation e WHERE e.hold_id = hold.id)
+ORDER BY hold.id LIMIT %s"""
+)
+_FIRST_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def simulated_holds():
+    """The holds a simulation evaluates: every hold not ended by an end confirmation."""
+    confirmed = EndConfirmation.objects.values("hold_id")
+    return Hold.objects.exclude(pk__in=confirmed)
+
+
+def _protected_days(decision: Decision, on: date) -> int | None:
+    """Days of protection from `on`: 0 when not in force, None when open-ended."""
+    if not decision.in_force:
+        return 0
+    if decision.protected_until is None:
+        return None
+    return max((decision.protected_until - on).days, 0)
+
+
+@dataclass
+class Tally:
+    """The running totals of a simulation (counts only: nothing identifies a hold)."""
+
+    holds: int = 0
+    status_changed: int = 0
+    transitions: Counter = field(default_factory=Counter)
+    days_gained: int = 0
+    holds_gaining: int = 0
+    days_lost: int = 0
+    holds_losing: int = 0
+    became_open_ended: int = 0
+    stopped_open_ended: int = 0
+    grounds_running: Counter = field(default_factory=Counter)
+    grounds_proposed: Counter = field(default_factory=Counter)
+    # Seconds spent reading facts and evaluating under each policy (for the benchmark).
+    read_s: float = 0.0
+    running_s: float = 0.0
+    proposed_s: float = 0.0
+
+    def add(self, running: Decision, proposed: Decision, on: date) -> None:
+        self.holds += 1
+        self.transitions[(running.status, proposed.status)] += 1
+        if running.status != proposed.status:
+            self.status_changed += 1
+        self.grounds_running.update(running.grounds)
+        self.grounds_proposed.update(proposed.grounds)
+        before, after = _protected_days(running, on), _protected_days(proposed, on)
+        if before is None and after is not None:
+            self.stopped_open_ended += 1
+        elif after is None and before is not None:
+            self.became_open_ended += 1
+        elif before is not None and after is not None:
+            if after > before:
+                self.days_gained += after - before
+                self.holds_gaining += 1
+            elif after < before:
+                self.days_lost += before - after
+                self.holds_losing += 1
+
+
+def simulate(
+    *,
+    proposed: Policy,
+    on: date,
+    batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> Tally:
+    """Evaluate every simulated hold under the running and the proposed policy (read only)."""
+    running = current_policy()
+    tally = Tally()
+    last_id = _FIRST_ID  # the smallest UUID: a plain `>` keeps the walk on the primary key
+    while True:
+        started = perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(_BATCH_SQL, [last_id, batch_size])
+            rows = cursor.fetchall()
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        snapshots = [snapshot_from_row(victim_id, columns) for _hold, victim_id, *columns in rows]
+        read = perf_counter()
+        running_decisions = [evaluate(snapshot.facts, on, running) for snapshot in snapshots]
+        evaluated = perf_counter()
+        proposed_decisions = [evaluate(snapshot.facts, on, proposed) for snapshot in snapshots]
+        tally.read_s += read - started
+        tally.running_s += evaluated - read
+        tally.proposed_s += perf_counter() - evaluated
+        for before, after in zip(running_decisions, proposed_decisions, strict=True):
+            tally.add(before, after, on)
+        if progress is not None:
+            progress(len(rows))
+    return tally
+
+
+def _sum_shown(total: int, holds: int) -> int | None:
+    """A sum of days is published only when enough holds make it up (and then it cannot
+    single out one of them)."""
+    return total if holds == 0 or holds >= SUPPRESS_BELOW else None
+
+
+def _count_shown(count: int) -> int | None:
+    return None if 0 < count < SUPPRESS_BELOW else count
+
+
+def result(tally: Tally, *, proposed: Policy, on: date) -> dict:
+    """The anonymised, suppressed answer."""
+    statuses = list(values.HOLD_STATUSES)
+    grid = [[tally.transitions[(a, b)] for b in statuses] for a in statuses]
+    table = suppress_table(grid)
+    grounds = list(values.GROUND_CODES)
+    ground_table = suppress_table(
+        [[tally.grounds_running[g], tally.grounds_proposed[g]] for g in grounds]
+    )
+    changed = tally.status_changed
+    return {
+        "on": on.isoformat(),
+        "policy": proposed.as_dict(),
+        "running_policy": current_policy().as_dict(),
+        "suppressed_below": SUPPRESS_BELOW,
+        "holds": _count_shown(tally.holds),
+        "changed": _count_shown(changed),
+        "status_changes": {
+            "statuses": [{"key": s, "label": values.LABELS[s]} for s in statuses],
+            "from_to": table.cells,
+            "from_totals": table.row_totals,
+            "to_totals": table.column_totals,
+            "total": table.total,
+        },
+        "protection_days": {
+            "gained": _sum_shown(tally.days_gained, tally.holds_gaining),
+            "holds_gaining": _count_shown(tally.holds_gaining),
+            "lost": _sum_shown(tally.days_lost, tally.holds_losing),
+            "holds_losing": _count_shown(tally.holds_losing),
+            "became_open_ended": _count_shown(tally.became_open_ended),
+            "stopped_open_ended": _count_shown(tally.stopped_open_ended),
+        },
+        "by_ground": [
+            {
+                "key": ground,
+                "label": values.LABELS[ground],
+                "running": ground_table.cells[i][0],
+                "proposed": ground_table.cells[i][1],
+            }
+            for i, ground in enumerate(grounds)
+        ],
+    }
+
+
+def simulation_run(*, simulation_id) -> None:
+    """Run a kept simulation and keep its result (the worker's task, or at once for a small
+    one). Its progress is written as it goes, for the page's progress bar."""
+    kept = PolicySimulation.objects.get(pk=simulation_id)
+    if kept.status == PolicySimulation.Status.DONE:
+        return
+    PolicySimulation.objects.filter(pk=kept.pk).update(
+        status=PolicySimulation.Status.RUNNING, total=simulated_holds().count(), done=0
+    )
+    done = 0
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        PolicySimulation.objects.filter(pk=kept.pk).update(done=done)
+
+    try:
+        proposed = proposed_policy(kept.policy)
+        tally = simulate(proposed=proposed, on=kept.on, progress=progress)
+    except Exception:
+        PolicySimulation.objects.filter(pk=kept.pk).update(status=PolicySimulation.Status.FAILED)
+        raise
+    PolicySimulation.objects.filter(pk=kept.pk).update(
+        status=PolicySimulation.Status.DONE,
+        result=result(tally, proposed=proposed, on=kept.on),
+        finished_at=timezone.now(),
+    )
+
+
+def simulation_request(*, by, policy: dict, on: date) -> PolicySimulation:
+    """Keep a simulation asked for by `by` and run it: at once when it is small, else on the
+    worker after this transaction commits (the caller's, with its access event)."""
+    kept = PolicySimulation.objects.create(requested_by=by, policy=policy, on=on)
+    if simulated_holds().count() <= RUN_NOW_UP_TO:
+        simulation_run(simulation_id=kept.pk)
+        kept.refresh_from_db()
+    else:
+        transaction.on_commit(
+            lambda: current_app.send_task("protocol.tasks.simulate_policy", args=[str(kept.pk)]),
+            robust=True,
+        )
+    return kept
