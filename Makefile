@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make demo` and `make test` (see README.md).
-.PHONY: setup demo test test-fast smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages
+.PHONY: setup demo test test-fast smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages messages bench-public
 
 PY := .venv/bin/python
 
@@ -44,3 +44,11 @@ bench-api: setup
 
 bench-pages: setup
 	$(PY) scripts/with_services.py $(PY) bench/bench_pages.py
+
+## Refresh the translation catalogues from the source (every language in core/languages.py), then
+## compile them. Run after merging code that adds or changes translatable strings; the new
+## messages then need translating (tests/i18n/test_catalogues.py says which are missing).
+MESSAGE_LOCALES := $(shell $(PY) -c "from core.languages import VICTIM_LANGUAGES as v; print(' '.join('--locale ' + c for c in v if c != 'en'))" 2>/dev/null)
+messages:
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemessages $(MESSAGE_LOCALES) --add-location file --no-obsolete --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'scripts/*' --ignore 'staticfiles/*' --ignore '.data/*'
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'

@@ -109,6 +109,42 @@ class Dependant(models.Model):
         super().save(*args, **kwargs)
 
 
+class NoticeTextQuerySet(models.QuerySet):
+    def held(self, version: str, language: str) -> "NoticeText | None":
+        return self.filter(version=version, language=language).first()
+
+
+class NoticeText(models.Model):
+    """The words of one version of the data-sharing notice, in one language. Held for good: a
+    victim's record shows the exact text they were given, so a text is never changed or removed
+    (the database refuses both; a new wording is a new version)."""
+
+    version = models.CharField(max_length=20)
+    language = models.CharField(max_length=2, help_text="ISO 639-1")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NoticeTextQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="notice_text_unique"),
+            models.CheckConstraint(
+                condition=~Q(text__regex=r"^\s*$"), name="notice_text_not_blank"
+            ),
+            models.CheckConstraint(condition=~Q(version=""), name="notice_version_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"notice {self.version} ({self.language})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A notice text is never changed: add a new version instead.")
+        super().save(*args, **kwargs)
+
+
 class DataSharingNotice(models.Model):
     """The notice given to the victim explaining how their data is shared."""
 

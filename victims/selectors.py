@@ -1,6 +1,6 @@
 """Reads of victims, scoped to the caller: what a caller may not see does not exist for them."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
 from core.normalise import name_key
@@ -9,7 +9,9 @@ from core.roles import POLICE_ROLES, Role
 
 from .models import (
     Application,
+    DataSharingNotice,
     Disclosure,
+    NoticeText,
     SupportEngagement,
     Victim,
     VictimGroupObjectPermission,
@@ -48,6 +50,15 @@ def victim_get(*, user: User, victim_id) -> Victim:
     return victim_list(user=user).get(pk=victim_id)
 
 
+def notices_given() -> QuerySet[DataSharingNotice]:
+    """The notices given to victims, newest first, each with the exact text given (`text`,
+    None for a notice recorded before its text was held)."""
+    held = NoticeText.objects.filter(version=OuterRef("version"), language=OuterRef("language"))
+    return DataSharingNotice.objects.annotate(text=Subquery(held.values("text")[:1])).order_by(
+        "-given_on", "-created_at"
+    )
+
+
 def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
     """One victim the caller may see, with what the victim page shows loaded in a fixed number
     of queries: the hold, dependants, support engagements, applications, and only the cases
@@ -63,6 +74,7 @@ def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
                 queryset=SupportEngagement.objects.select_related("organisation"),
             ),
             Prefetch("applications", queryset=Application.objects.select_related("organisation")),
+            Prefetch("notices", queryset=notices_given(), to_attr="notices_given"),
             Prefetch(
                 "cases",
                 queryset=visible_cases.select_related("force").order_by("-referred_on"),

@@ -17,10 +17,10 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cases.selectors import case_list
 from core.errors import ConflictError
+from core.languages import victim_facing
 from core.permissions import (
     ADVISER,
     COUNT_UP_TO,
@@ -39,9 +39,11 @@ from protocol.selectors import hold_for_victim
 
 from . import forms
 from .models import Application, SupportEngagement, Victim
+from .record_words import CATEGORY_WORDS, GROUND_WORDS, PURPOSE_WORDS
 from .selectors import (
     application_get,
     disclosure_list,
+    notices_given,
     victim_get,
     victim_list,
     victims_matching,
@@ -358,53 +360,6 @@ def _application_update(request, application_id: UUID):
 
 # --- The victim's own record ------------------------------------------------------------------
 
-# Plain words for the victim, ready for translation.
-CATEGORY_WORDS = {
-    "identity": gettext_lazy("your name and date of birth"),
-    "contact_details": gettext_lazy("how to contact you safely"),
-    "language_needs": gettext_lazy("the language you speak and whether you need an interpreter"),
-    "case_status": gettext_lazy("how far the police investigation and any court case have got"),
-    "hold_status": gettext_lazy("whether your hold is in force"),
-}
-GROUND_WORDS = {
-    "investigation_ongoing": gettext_lazy("The police are investigating the crime."),
-    "prosecution_ongoing": gettext_lazy(
-        "The case against the offender is going through the courts."
-    ),
-    "review_window": gettext_lazy(
-        "You can still ask for a review of the decision not to charge the offender or to stop "
-        "the case."
-    ),
-    "appeal_window": gettext_lazy(
-        "The time allowed for an appeal against the sentence has not passed yet."
-    ),
-    "regularisation_support": gettext_lazy(
-        "You are getting support and advice to apply to stay in the UK."
-    ),
-    "application_pending": gettext_lazy(
-        "Your application to stay is waiting for a decision, or you can still challenge a refusal."
-    ),
-    "nrm_pending": gettext_lazy(
-        "Your modern slavery referral (National Referral Mechanism) is still being decided, or "
-        "you are in the time given after a decision."
-    ),
-}
-_REFERRAL_PURPOSE = "Referral for independent support and advice, with the victim's consent"
-_CHECK_PURPOSE = "Immigration Enforcement checked whether a hold is in force and was told: "
-PURPOSE_WORDS = {
-    _REFERRAL_PURPOSE: gettext_lazy(
-        "You agreed to be referred to them for independent support and advice."
-    ),
-    _CHECK_PURPOSE + "a hold is in force": gettext_lazy(
-        "Immigration Enforcement checked whether you have a hold. They were told only that a "
-        "hold is in force, its reference, the date it lasts until and how to contact the police."
-    ),
-    _CHECK_PURPOSE + "no hold in force": gettext_lazy(
-        "Immigration Enforcement checked whether you have a hold. They were told that no hold is "
-        "in force, and nothing else."
-    ),
-}
-
 
 def _disclosure_lines(victim) -> list[dict]:
     return [
@@ -418,6 +373,7 @@ def _disclosure_lines(victim) -> list[dict]:
     ]
 
 
+@victim_facing()
 @role_required(*POLICE_OR_ADVISER, object_type="victim_record")
 def victim_record(request, victim_id: UUID):
     """A printable, plain-language record for the victim: their hold, what it protects, and
@@ -428,6 +384,7 @@ def victim_record(request, victim_id: UUID):
         victim = victim_get(user=request.user, victim_id=victim_id)
         hold = hold_for_victim(victim, user=request.user)
         disclosures = _disclosure_lines(victim)
+        notice = notices_given().filter(victim=victim).first()
     return render(
         request,
         "victims/record.html",
@@ -439,5 +396,6 @@ def victim_record(request, victim_id: UUID):
             "disclosures": disclosures,
             "organisation": request.user.organisation,
             "today": timezone.localdate(),
+            "notice": notice,
         },
     )

@@ -5,8 +5,9 @@ import datetime as dt
 
 from django import forms, template
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from core import languages
 from core.forms import DATE_PARTS, DateField
 from core.forms import language_name as _language_name
 from core.roles import Role
@@ -346,3 +347,27 @@ def when(value) -> str:
     return f"{local.day} {local:%B %Y} at {local.hour % 12 or 12}:{local:%M}{local:%p}".replace(
         "AM", "am"
     ).replace("PM", "pm")
+
+
+# --- Languages, countries and numbers (core/languages.py) -------------------------------------
+
+
+@register.filter
+def language_direction(code: str) -> str:
+    """`rtl` for a right-to-left language (Arabic, Urdu), `ltr` otherwise."""
+    try:
+        return "rtl" if translation.get_language_info(code)["bidi"] else "ltr"
+    except KeyError:
+        return "ltr"
+
+
+@register.filter
+def country_name(alpha3: str) -> str:
+    """An ISO 3166-1 alpha-3 code ("SEN") as the country's name in the page's language."""
+    return languages.country_name(alpha3, translation.get_language() or languages.ENGLISH)
+
+
+@register.filter
+def local_number(value) -> str:
+    """A number as the page's language writes it (CLDR, through Babel)."""
+    return languages.format_number(value, translation.get_language() or languages.ENGLISH)

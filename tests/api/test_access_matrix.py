@@ -71,7 +71,7 @@ def _referral_body(w, scope, role):
             "reported_on": today(),
             "investigation_status": "reported",
         },
-        "notice": {"version": "1", "language": "en", "given_on": today()},
+        "notice": {"version": "2026-01", "language": "en", "given_on": today()},
     }
 
 

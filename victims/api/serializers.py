@@ -182,6 +182,15 @@ class VictimCaseSerializer(serializers.Serializer):
     prosecution_status = serializers.ChoiceField(choices=values.PROSECUTION_STATUSES)
 
 
+class NoticeGivenSerializer(serializers.Serializer):
+    """The data-sharing notice given to the victim, with the exact words they were given."""
+
+    version = serializers.CharField()
+    language = serializers.CharField()
+    given_on = serializers.DateField()
+    text = serializers.CharField(allow_null=True)
+
+
 class VictimSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     reference = serializers.CharField()
@@ -202,6 +211,15 @@ class VictimSerializer(serializers.Serializer):
     support_engagements = SupportEngagementSerializer(many=True)
     applications = ApplicationSerializer(many=True)
     created_at = serializers.DateTimeField()
+    notice = serializers.SerializerMethodField()
+
+    @extend_schema_field(NoticeGivenSerializer(allow_null=True))
+    def get_notice(self, victim) -> dict | None:
+        """The latest notice given (a person referred by two forces was given two)."""
+        given = getattr(victim, "notices_given", None)
+        if not given:
+            return None
+        return NoticeGivenSerializer(given[0]).data
 
 
 DISCLOSURE_CATEGORIES = {

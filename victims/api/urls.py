@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notice_views, views
 
 urlpatterns = [
     path("victims/<uuid:victim_id>", views.VictimDetailView.as_view(), name="api-victim"),
@@ -28,5 +28,11 @@ urlpatterns = [
         "victims/<uuid:victim_id>/disclosures",
         views.DisclosureListView.as_view(),
         name="api-victim-disclosures",
+    ),
+    path("notices", notice_views.NoticeListView.as_view(), name="api-notices"),
+    path(
+        "notices/<str:version>/<str:language>",
+        notice_views.NoticeTextView.as_view(),
+        name="api-notice-text",
     ),
 ]

@@ -1,0 +1,40 @@
+"""The public page `/protocol`: what happens to a victim's data, for anyone, without an account.
+
+A victim may read it on a device someone else watches, so it keeps no trace it can avoid: no
+session, no cookie, no referrer, the language chosen by `?language=` alone (one address is one
+page, so a shared cache may keep it), no personal data, and GOV.UK's "Exit this page" button.
+The policy values it states (grace period, review windows) are read from the running policy.
+"""
+
+from django.http import HttpResponse
+from django.template import loader
+from django.views.decorators.http import require_safe
+
+from core.context_processors import language
+from core.languages import victim_facing
+
+from .policy import current_policy
+
+CACHE_SECONDS = 300
+
+
+@require_safe
+@victim_facing(public=True)
+def protocol_page(request):
+    """Rendered without the request's context processors: they would read the session (the
+    signed-in user), and this page must not, so that it sets and varies on no cookie."""
+    policy = current_policy()
+    context = {
+        **language(request),
+        "grace_days": policy.grace_days,
+        "vrr_window_days": policy.vrr_window_days,
+        "appeal_crown_days": policy.appeal_window_days.crown,
+        "appeal_magistrates_days": policy.appeal_window_days.magistrates,
+        "challenge_window_days": policy.challenge_window_days,
+        "request": request,
+    }
+    response = HttpResponse(loader.render_to_string("public/protocol.html", context))
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    response.cacheable = True  # core.middleware.NoStoreMiddleware keeps this Cache-Control
+    return response
