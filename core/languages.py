@@ -48,6 +48,8 @@ VICTIM_FACING_SOURCES = (
     "templates/public/",
     "templates/partials/language",
     "victims/record_words.py",
+    "victims/signposting_words.py",
+    "templates/victims/signposting.html",
     "core/languages.py",
 )
 

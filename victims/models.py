@@ -330,3 +330,26 @@ class VictimGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = False
+
+
+class SignpostingGiven(models.Model):
+    """A record that the victim was given signposting (the routes worth raising with a regulated
+    adviser, and their Victims' Code rights): when, in which language, by whom, and which
+    routes were named (API.md "The victim's side")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="signposting")
+    given_on = models.DateField()
+    language = models.CharField(max_length=2, help_text="ISO 639-1")
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    routes = ArrayField(models.CharField(max_length=40), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-given_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"signposting given to {self.victim} on {self.given_on}"

@@ -6,12 +6,14 @@ from accounts.models import User
 from core.normalise import name_key
 from core.permissions import granted_to_organisation
 from core.roles import POLICE_ROLES, Role
+from protocol.rules.signposting import ApplicationSignpostFacts, CaseSignpostFacts, PersonFacts
 
 from .models import (
     Application,
     DataSharingNotice,
     Disclosure,
     NoticeText,
+    SignpostingGiven,
     SupportEngagement,
     Victim,
     VictimGroupObjectPermission,
@@ -101,3 +103,25 @@ def application_get(*, user: User, application_id) -> Application:
 def disclosure_list(*, victim: Victim) -> QuerySet[Disclosure]:
     """Every disclosure of this victim's data, newest first (caller already scoped)."""
     return victim.disclosures.select_related("organisation").order_by("-at")
+
+
+def signposting_facts(victim: Victim) -> PersonFacts:
+    """The facts the signposting rules read, from every case of the victim's (the routes depend
+    on the crimes and roles, not on which force may see which case; only codes leave here)."""
+    return PersonFacts(
+        cases=tuple(
+            CaseSignpostFacts(crime_type=crime_type, role=role)
+            for crime_type, role in victim.cases.values_list("crime_type", "role")
+        ),
+        nationality=victim.nationality,
+        dependants_born_on=tuple(victim.dependants.values_list("date_of_birth", flat=True)),
+        applications=tuple(
+            ApplicationSignpostFacts(route=route, status=status)
+            for route, status in victim.applications.values_list("route", "status")
+        ),
+    )
+
+
+def signposting_given(victim: Victim) -> QuerySet[SignpostingGiven]:
+    """Every time the victim was given signposting, newest first."""
+    return victim.signposting.select_related("given_by", "organisation")

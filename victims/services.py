@@ -22,16 +22,19 @@ from core.errors import ConflictError
 from core.roles import OrganisationKind
 from core.validation import check_not_before, check_not_future, raise_if, require
 from protocol.rules import values
+from protocol.rules.signposting import signpost
 
 from .models import (
     OPEN_SUPPORT_STATUSES,
     Application,
     Disclosure,
+    SignpostingGiven,
     SupportConsent,
     SupportEngagement,
     SupportUpdate,
     Victim,
 )
+from .selectors import signposting_facts
 
 REFERRAL_CATEGORIES = [
     "identity",
@@ -262,3 +265,23 @@ def application_update(*, application: Application, by: User, **changes: Any) ->
     application.save()
     facts_changed(victim_id=application.victim_id, trigger="application")
     return application
+
+
+@transaction.atomic
+def signposting_record(
+    *, victim: Victim, by: User, given_on: date, language: str, on: date | None = None
+) -> SignpostingGiven:
+    """Record that the victim was given signposting: the routes the rules name for their facts
+    today, when, in which language (ISO 639-1) and by whom."""
+    errors: dict[str, list[str]] = {}
+    check_not_future(errors, "given_on", given_on)
+    raise_if(errors)
+    answer = signpost(signposting_facts(victim), on or timezone.localdate())
+    return SignpostingGiven.objects.create(
+        victim=victim,
+        given_on=given_on,
+        language=language,
+        given_by=by,
+        organisation=by.organisation,
+        routes=[route.code for route in answer.routes],
+    )

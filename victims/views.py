@@ -44,6 +44,7 @@ from .selectors import (
     application_get,
     disclosure_list,
     notices_given,
+    signposting_given,
     victim_get,
     victim_list,
     victims_matching,
@@ -223,6 +224,8 @@ def _victim_context(victim, user, engagement, form) -> dict:
         "needs": needs_doing(victim, today) if is_adviser else [],
         "form": form,
         "decisions": list(hold.decisions.all()[:10]),
+        "given": list(signposting_given(victim)),
+        "notice": (getattr(victim, "notices_given", None) or [None])[0],
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notice_views, views
+from . import notice_views, signposting_views, views
 
 urlpatterns = [
     path("victims/<uuid:victim_id>", views.VictimDetailView.as_view(), name="api-victim"),
@@ -34,5 +34,10 @@ urlpatterns = [
         "notices/<str:version>/<str:language>",
         notice_views.NoticeTextView.as_view(),
         name="api-notice-text",
+    ),
+    path(
+        "victims/<uuid:victim_id>/signposting",
+        signposting_views.SignpostingView.as_view(),
+        name="api-victim-signposting",
     ),
 ]
