@@ -48,7 +48,5 @@ bench-pages: setup
 ## Refresh the translation catalogues from the source (every language in core/languages.py), then
 ## compile them. Run after merging code that adds or changes translatable strings; the new
 ## messages then need translating (tests/i18n/test_catalogues.py says which are missing).
-MESSAGE_LOCALES := $(shell $(PY) -c "from core.languages import VICTIM_LANGUAGES as v; print(' '.join('--locale ' + c for c in v if c != 'en'))" 2>/dev/null)
 messages:
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemessages $(MESSAGE_LOCALES) --add-location file --no-obsolete --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'scripts/*' --ignore 'staticfiles/*' --ignore '.data/*'
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
+	$(PY) scripts/messages.py
