@@ -215,6 +215,28 @@ ENDPOINTS = {
     "statistics": Endpoint("get", "/api/v1/statistics", {"analyst": 200, "auditor": 200}),
 }
 
+# The victim's side (API.md): notice texts for every signed-in user; signposting as for the victim.
+SIGNED_IN = tuple(role for role in ROLES if role != "anonymous")
+ENDPOINTS.update(
+    {
+        "notices list": Endpoint("get", "/api/v1/notices", _each(SIGNED_IN, 200)),
+        "notice text": Endpoint("get", "/api/v1/notices/2026-01/cy", _each(SIGNED_IN, 200)),
+        "signposting": Endpoint(
+            "get",
+            "/api/v1/victims/{victim}/signposting",
+            _each((*POLICE, *ADVISER), OWN_200_OTHER_404),
+            scoped=True,
+        ),
+        "signposting given": Endpoint(
+            "post",
+            "/api/v1/victims/{victim}/signposting",
+            _each((*POLICE, *ADVISER), (201, 404)),
+            lambda w, s, r: {"given_on": today(), "language": "uk"},
+            scoped=True,
+        ),
+    }
+)
+
 
 def _cases():
     for name, endpoint in ENDPOINTS.items():
@@ -266,6 +288,7 @@ PLACEHOLDERS = {
     "{requested}": "{override_id}",
     "{approved}": "{override_id}",
     "{user}": "{user_id}",
+    "2026-01/cy": "{version}/{language}",
 }
 
 

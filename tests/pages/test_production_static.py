@@ -140,6 +140,13 @@ def pages(referred_to_haven, review_due_hold, senior, officer, adviser):
         "hold_confirm_end": reverse("hold_confirm_end", args=[review_due_hold.reference]),
         "hold_override": reverse("hold_override", args=[review_due_hold.reference]),
     }
+    urls.update(
+        {
+            "victims:signposting": reverse("victims:signposting", args=[victim.pk]),
+            "public_protocol": reverse("public_protocol") + "?language=ar",
+            "choose_language": reverse("choose_language", args=["cy"]) + "?next=/",
+        }
+    )
     return urls
 
 

@@ -37,10 +37,10 @@ class NoticeListView(ApiView):
     )
     def get(self, request):
         versions: dict[str, list[str]] = {}
-        for version, language in NoticeText.objects.order_by("-version", "language").values_list(
-            "version", "language"
-        ):
-            versions.setdefault(version, []).append(language)
+        with self.audited(action="list", object_type="notice"):
+            held = NoticeText.objects.order_by("-version", "language")
+            for version, language in held.values_list("version", "language"):
+                versions.setdefault(version, []).append(language)
         data = [{"version": v, "languages": langs} for v, langs in versions.items()]
         return Response(NoticeVersionSerializer(data, many=True).data)
 
@@ -60,7 +60,11 @@ class NoticeTextView(ApiView):
     def get(self, request, version: str, language: str):
         if language not in LANGUAGES:
             raise ValidationError({"language": ["Give an ISO 639-1 language code, like cy."]})
-        notice = NoticeText.objects.held(version, language)
-        if notice is None:
-            raise NotFound("No text of this version of the notice is held in this language.")
-        return Response(NoticeTextSerializer(notice).data)
+        with self.audited(
+            action="view", object_type="notice", object_id=f"{version[:40]}/{language[:20]}"
+        ):
+            notice = NoticeText.objects.held(version, language)
+            if notice is None:
+                raise NotFound("No text of this version of the notice is held in this language.")
+            data = NoticeTextSerializer(notice).data
+        return Response(data)
