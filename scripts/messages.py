@@ -19,7 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from core.languages import VICTIM_LANGUAGES  # noqa: E402 (the repository on the path first)
 
-IGNORE = (".venv/*", "node_modules/*", "tests/*", "bench/*", "scripts/*", "staticfiles/*", ".data/*")
+IGNORE = (
+    ".venv/*", "node_modules/*", "tests/*", "bench/*", "scripts/*", "staticfiles/*", ".data/*"
+)  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

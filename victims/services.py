@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from celery import current_app
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -273,6 +273,8 @@ def signposting_record(
 ) -> SignpostingGiven:
     """Record that the victim was given signposting: the routes the rules name for their facts
     today, when, in which language (ISO 639-1) and by whom."""
+    if by.organisation is None:
+        raise PermissionDenied("Only a member of an organisation may give signposting.")
     errors: dict[str, list[str]] = {}
     check_not_future(errors, "given_on", given_on)
     raise_if(errors)
