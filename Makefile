@@ -50,3 +50,7 @@ bench-pages: setup
 ## messages then need translating (tests/i18n/test_catalogues.py says which are missing).
 messages:
 	$(PY) scripts/messages.py
+
+## The public page /protocol: p95 server time against a 20 ms target, beside a bare endpoint
+bench-public: setup
+	$(PY) scripts/with_services.py $(PY) bench/bench_public.py
