@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.languages import victim_facing
@@ -25,7 +26,8 @@ from .signposting_words import signposting_words
 @role_required(*POLICE_OR_ADVISER, object_type="victim", actions={"POST": "create"})
 def signposting_page(request, victim_id: UUID):
     posted = request.method == "POST"
-    form = SignpostingGivenForm(request.POST if posted else None, initial={"language": "en"})
+    initial = {"language": get_language()}  # the language the page is shown in
+    form = SignpostingGivenForm(request.POST if posted else None, initial=initial)
     if posted and form.is_valid():
         try:
             with audited(

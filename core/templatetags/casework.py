@@ -6,6 +6,7 @@ import datetime as dt
 from django import forms, template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from core import languages
 from core.forms import DATE_PARTS, DateField
@@ -17,6 +18,7 @@ register = template.Library()
 
 # --- Form fields ----------------------------------------------------------------------------
 
+DATE_PART_LABELS = {"day": _("Day"), "month": _("Month"), "year": _("Year")}
 _HANDLED_ATTRS = {"class", "inline", "small", "rows", "autocomplete", "spellcheck", "inputmode"}
 _DATE_WIDTHS = {"day": "govuk-input--width-2", "month": "govuk-input--width-2"}
 
@@ -104,7 +106,7 @@ def govuk_field(bound, heading: bool = False, size: str = "", hint: str = "", **
             {
                 "name": f"{bound.html_name}_{part}",
                 "id": f"{ident}_{part}",
-                "label": part.capitalize(),
+                "label": DATE_PART_LABELS[part],
                 "value": "" if parts[index] is None else parts[index],
                 "width": _DATE_WIDTHS.get(part, "govuk-input--width-4"),
                 "error": bool(error) and (not field.error_parts or part in field.error_parts),

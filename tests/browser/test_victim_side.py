@@ -11,9 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def root_of(tab) -> tuple[str, str]:
-    return tab.page.evaluate(
-        "[document.documentElement.lang, document.documentElement.dir]"
-    )
+    return tab.page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
 
 
 def expected_dir(code: str) -> str:
