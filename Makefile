@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make demo` and `make test` (see README.md).
-.PHONY: setup demo test test-fast smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages bench-lifecycle bench-simulation
+.PHONY: setup demo test test-fast smoke lint check pytest bench bench-engine bench-bulk bench-latency bench-api bench-pages bench-lifecycle bench-simulation messages bench-public
 
 PY := .venv/bin/python
 
@@ -51,3 +51,13 @@ bench-lifecycle: setup
 ## Policy simulation against `reevaluate_holds --all` on the same data (BENCH_VICTIMS)
 bench-simulation: setup
 	$(PY) scripts/with_services.py $(PY) bench/bench_simulation.py
+
+## Refresh the translation catalogues from the source (every language in core/languages.py), then
+## compile them. Run after merging code that adds or changes translatable strings; the new
+## messages then need translating (tests/i18n/test_catalogues.py says which are missing).
+messages:
+	$(PY) scripts/messages.py
+
+## The public page /protocol: p95 server time against a 20 ms target, beside a bare endpoint
+bench-public: setup
+	$(PY) scripts/with_services.py $(PY) bench/bench_public.py

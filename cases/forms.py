@@ -15,6 +15,7 @@ from core.forms import (
     choices_with_blank,
 )
 from protocol.rules import values
+from victims.models import NoticeText
 from victims.selectors import SEARCH_MIN_CHARACTERS
 
 # --- Choices ------------------------------------------------------------------------------------
@@ -233,6 +234,20 @@ class NoticeForm(GovukForm):
         required_message="Enter the date you gave the victim the notice",
         help_text="For example, 14 10 2026",
     )
+
+    def clean(self):
+        """The notice named must be one whose text is held: the victim's record shows it."""
+        cleaned = super().clean()
+        version, language = cleaned.get("version"), cleaned.get("language")
+        if version and language:
+            held = NoticeText.objects.filter(version=version)
+            if not held.exists():
+                self.add_error("version", "Enter the version of a notice this service holds")
+            elif not held.filter(language=language).exists():
+                self.add_error(
+                    "language", "This version of the notice is not held in this language"
+                )
+        return cleaned
 
 
 # --- The case list's filters ------------------------------------------------------------------

@@ -12,8 +12,10 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from core.forms import GovukForm, date_or_none, language_name
+from core.languages import country_name
 from protocol.rules import values
 
 from . import forms
@@ -289,7 +291,12 @@ def _check_rows(draft: dict) -> list[dict]:
                         "victim-date-of-birth",
                         "date of birth",
                     ),
-                    row("Nationality", victim["nationality"], "victim-nationality", "nationality"),
+                    row(
+                        "Nationality",
+                        country_name(victim["nationality"], get_language() or "en"),
+                        "victim-nationality",
+                        "nationality",
+                    ),
                     row(
                         "Home Office reference",
                         victim["home_office_reference"] or "Not known",

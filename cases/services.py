@@ -24,7 +24,7 @@ from core.validation import check_not_before, check_not_future, raise_if, requir
 from protocol import services as hold_services
 from protocol.models import Hold
 from victims import services as victims_services
-from victims.models import DataSharingNotice, Dependant, PossibleDuplicate, Victim
+from victims.models import DataSharingNotice, Dependant, NoticeText, PossibleDuplicate, Victim
 from victims.selectors import victim_get
 
 from .models import Case, CaseStatusChange
@@ -138,6 +138,22 @@ def _grant_force(force_group, victim: Victim, case: Case) -> None:
     assign_perm("cases.change_case", force_group, case)
 
 
+def check_notice_held(errors: dict[str, list[str]], notice: dict[str, Any]) -> None:
+    """A referral names the notice the victim was given: a version and language whose text is
+    held (API.md "The victim's side"), so the victim's record can show the exact words."""
+    version, language = notice.get("version"), notice.get("language")
+    held = NoticeText.objects.filter(version=version)
+    if not held.exists():
+        errors.setdefault("notice.version", []).append(
+            f"No notice text of version {version} is held: give the version printed on the "
+            "notice you gave."
+        )
+    elif not held.filter(language=language).exists():
+        errors.setdefault("notice.language", []).append(
+            f"Version {version} of the notice is not held in the language {language}."
+        )
+
+
 @transaction.atomic
 def referral_create(
     *,
@@ -166,6 +182,7 @@ def referral_create(
         "the date the crime was reported",
     )
     check_not_future(errors, "notice.given_on", notice.get("given_on"))
+    check_notice_held(errors, notice)
     if (victim is None) == (victim_id is None):
         errors.setdefault("victim", []).append("Give either a new victim or the victim_id.")
     if victim is not None:

@@ -15,6 +15,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("language/<str:code>", views.choose_language, name="choose_language"),
     path("api/v1/", include(api_v1)),
     # The schema and its browser need a signed-in user (a token, or the session).
     path(

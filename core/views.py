@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 
+from core import languages
+
 logger = logging.getLogger(__name__)
 
 
@@ -67,3 +69,17 @@ def admin_sign_in(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("admin:index")
     return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+
+
+def choose_language(request, code: str):
+    """The language link on every page: keep the chosen language for the session and go back to
+    the page it was chosen on. Only the languages every page speaks (English, Welsh)."""
+    chosen = languages.choose(code, languages.SITE_LANGUAGES)
+    if chosen:
+        request.session[languages.SESSION_KEY] = chosen
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("home")
+    return redirect(back)

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from . import evaluation_views, forecast_views, views
+from . import evaluation_views, forecast_views, public_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("protocol", public_views.protocol_page, name="public_protocol"),
     path("check-a-hold", views.hold_check_page, name="hold_check"),
     path("holds/review", views.review_queue_page, name="review_queue"),
     path("holds/overrides", views.override_list, name="override_list"),

@@ -1,5 +1,7 @@
 import contextlib
+import json
 import uuid
+from pathlib import Path
 
 import pytest
 from redis.exceptions import RedisError
@@ -7,6 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import token_issue
 from core.redis_client import redis_client
+from victims.models import NoticeText
 
 from .factories import OrganisationFactory, UserFactory
 
@@ -29,6 +32,25 @@ def _own_audit_checkpoint(settings):
     yield
     with contextlib.suppress(RedisError):
         client.delete(key)
+
+
+NOTICE_FILE = Path(__file__).resolve().parent.parent / "victims" / "notices" / "2026-01.json"
+
+
+@pytest.fixture(autouse=True)
+def _notice_texts(request):
+    """The notice texts a migration loads. A transactional test empties every table when it
+    ends, so the tests after it put them back (a referral must name a held text)."""
+    if "_django_db_helper" not in request.fixturenames:
+        return
+    request.getfixturevalue("_django_db_helper")
+    if NoticeText.objects.exists():
+        return
+    notice = json.loads(NOTICE_FILE.read_text(encoding="utf-8"))
+    NoticeText.objects.bulk_create(
+        NoticeText(version=notice["version"], language=language, text=text)
+        for language, text in notice["texts"].items()
+    )
 
 
 @pytest.fixture

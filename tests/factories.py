@@ -93,7 +93,7 @@ def case_data(**overrides) -> dict:
 
 
 def notice_data(**overrides) -> dict:
-    data = {"version": "2026-01", "language": "fr", "given_on": days_ago(29)}
+    data = {"version": "2026-01", "language": "sq", "given_on": days_ago(29)}
     data.update(overrides)
     return data
 

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core import languages
 from core.forms import DateField, GovukForm, choices_with_blank
 from core.roles import OrganisationKind
 from protocol.rules import values
@@ -194,3 +195,29 @@ class ConsentWithdrawalForm(GovukForm):
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = [(org.code, org.name) for org in organisations]
+
+
+# --- Signposting --------------------------------------------------------------------------------
+
+
+class SignpostingGivenForm(GovukForm):
+    """Record that the victim was given the signposting shown on the page."""
+
+    language = forms.ChoiceField(
+        label=_("Language it was given in"),
+        choices=[],
+        error_messages={"required": _("Choose the language the information was given in")},
+    )
+    given_on = DateField(
+        label=_("Date it was given"),
+        what="Date it was given",
+        required_message=_("Enter the date the victim was given the information"),
+        help_text=_("For example, 14 10 2026"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            (language.code, f"{language.name} ({language.english_name})")
+            for language in map(languages.language, languages.VICTIM_LANGUAGES)
+        ]

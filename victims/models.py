@@ -146,6 +146,42 @@ class Dependant(models.Model):
         super().save(*args, **kwargs)
 
 
+class NoticeTextQuerySet(models.QuerySet):
+    def held(self, version: str, language: str) -> "NoticeText | None":
+        return self.filter(version=version, language=language).first()
+
+
+class NoticeText(models.Model):
+    """The words of one version of the data-sharing notice, in one language. Held for good: a
+    victim's record shows the exact text they were given, so a text is never changed or removed
+    (the database refuses both; a new wording is a new version)."""
+
+    version = models.CharField(max_length=20)
+    language = models.CharField(max_length=2, help_text="ISO 639-1")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NoticeTextQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="notice_text_unique"),
+            models.CheckConstraint(
+                condition=~Q(text__regex=r"^\s*$"), name="notice_text_not_blank"
+            ),
+            models.CheckConstraint(condition=~Q(version=""), name="notice_version_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"notice {self.version} ({self.language})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A notice text is never changed: add a new version instead.")
+        super().save(*args, **kwargs)
+
+
 class DataSharingNotice(models.Model):
     """The notice given to the victim explaining how their data is shared."""
 
@@ -489,3 +525,26 @@ class UnreportedCrime(models.Model):
 
     def __str__(self) -> str:
         return f"Unreported {self.crime_type} ({self.recorded_on})"
+
+
+class SignpostingGiven(models.Model):
+    """A record that the victim was given signposting (the routes worth raising with a regulated
+    adviser, and their Victims' Code rights): when, in which language, by whom, and which
+    routes were named (API.md "The victim's side")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="signposting")
+    given_on = models.DateField()
+    language = models.CharField(max_length=2, help_text="ISO 639-1")
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    routes = ArrayField(models.CharField(max_length=40), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-given_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"signposting given to {self.victim} on {self.given_on}"

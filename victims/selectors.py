@@ -1,21 +1,25 @@
 """Reads of victims, scoped to the caller: what a caller may not see does not exist for them."""
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import JSONObject
 
 from accounts.models import Organisation, User
 from core.normalise import name_key
 from core.permissions import granted_to_organisation
 from core.roles import POLICE_ROLES, Role
+from protocol.rules.signposting import ApplicationSignpostFacts, CaseSignpostFacts, PersonFacts
 
 from .models import (
     REFERRAL_DECLINED,
     REFERRAL_NEW,
     Application,
     ApplicationChange,
+    DataSharingNotice,
     Disclosure,
+    NoticeText,
     PossibleDuplicate,
+    SignpostingGiven,
     SupportEngagement,
     Victim,
     VictimGroupObjectPermission,
@@ -59,6 +63,15 @@ def victim_get(*, user: User, victim_id) -> Victim:
     return victim_list(user=user).get(pk=victim_id)
 
 
+def notices_given() -> QuerySet[DataSharingNotice]:
+    """The notices given to victims, newest first, each with the exact text given (`text`,
+    None for a notice recorded before its text was held)."""
+    held = NoticeText.objects.filter(version=OuterRef("version"), language=OuterRef("language"))
+    return DataSharingNotice.objects.annotate(text=Subquery(held.values("text")[:1])).order_by(
+        "-given_on", "-created_at"
+    )
+
+
 def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
     """One victim the caller may see, with what the victim page shows loaded in a fixed number
     of queries: the hold, dependants, support engagements, applications, and only the cases
@@ -75,6 +88,7 @@ def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
                 queryset=SupportEngagement.objects.select_related("organisation", "consent"),
             ),
             Prefetch("applications", queryset=Application.objects.select_related("organisation")),
+            Prefetch("notices", queryset=notices_given(), to_attr="notices_given"),
             Prefetch(
                 "cases",
                 queryset=visible_cases.select_related("force").order_by("-referred_on"),
@@ -191,3 +205,25 @@ def _forces_of(victim_field: str) -> ArraySubquery:
         .values("name")
         .distinct()
     )
+
+
+def signposting_facts(victim: Victim) -> PersonFacts:
+    """The facts the signposting rules read, from every case of the victim's (the routes depend
+    on the crimes and roles, not on which force may see which case; only codes leave here)."""
+    return PersonFacts(
+        cases=tuple(
+            CaseSignpostFacts(crime_type=crime_type, role=role)
+            for crime_type, role in victim.cases.values_list("crime_type", "role")
+        ),
+        nationality=victim.nationality,
+        dependants_born_on=tuple(victim.dependants.values_list("date_of_birth", flat=True)),
+        applications=tuple(
+            ApplicationSignpostFacts(route=route, status=status)
+            for route, status in victim.applications.values_list("route", "status")
+        ),
+    )
+
+
+def signposting_given(victim: Victim) -> QuerySet[SignpostingGiven]:
+    """Every time the victim was given signposting, newest first."""
+    return victim.signposting.select_related("given_by", "organisation")

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from celery import current_app
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,6 +22,7 @@ from core.errors import ConflictError
 from core.roles import OrganisationKind
 from core.validation import check_not_before, check_not_future, long_date, raise_if, require
 from protocol.rules import values
+from protocol.rules.signposting import signpost
 
 from . import disclosure
 from .models import (
@@ -32,11 +33,13 @@ from .models import (
     Application,
     ApplicationChange,
     Disclosure,
+    SignpostingGiven,
     SupportConsent,
     SupportEngagement,
     SupportUpdate,
     Victim,
 )
+from .selectors import signposting_facts
 
 # What a support organisation is shown of the victim: the one declaration (victims.disclosure).
 REFERRAL_CATEGORIES = disclosure.categories_for(disclosure.SUPPORT_ADVISER)
@@ -473,3 +476,25 @@ def application_take_over(*, application: Application, by: User) -> Application:
         to_value=taker.code,
     )
     return application
+
+
+@transaction.atomic
+def signposting_record(
+    *, victim: Victim, by: User, given_on: date, language: str, on: date | None = None
+) -> SignpostingGiven:
+    """Record that the victim was given signposting: the routes the rules name for their facts
+    today, when, in which language (ISO 639-1) and by whom."""
+    if by.organisation is None:
+        raise PermissionDenied("Only a member of an organisation may give signposting.")
+    errors: dict[str, list[str]] = {}
+    check_not_future(errors, "given_on", given_on)
+    raise_if(errors)
+    answer = signpost(signposting_facts(victim), on or timezone.localdate())
+    return SignpostingGiven.objects.create(
+        victim=victim,
+        given_on=given_on,
+        language=language,
+        given_by=by,
+        organisation=by.organisation,
+        routes=[route.code for route in answer.routes],
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import unreported_views, views
+from . import signposting_page, unreported_views, views
 
 app_name = "victims"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("<uuid:victim_id>/support-referral", views.support_referral, name="support_referral"),
     path("<uuid:victim_id>/applications/new", views.application_new, name="application_new"),
     path("<uuid:victim_id>/record", views.victim_record, name="record"),
+    path("<uuid:victim_id>/signposting", signposting_page.signposting_page, name="signposting"),
     path("applications/<uuid:application_id>", views.application_change, name="application_change"),
     path("referrals", views.referral_list, name="referrals"),
     path(

@@ -17,11 +17,11 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.selectors import case_list
 from core.errors import ConflictError
+from core.languages import victim_facing
 from core.permissions import (
     ADVISER,
     COUNT_UP_TO,
@@ -49,12 +49,15 @@ from .models import (
     SupportEngagement,
     Victim,
 )
+from .record_words import CATEGORY_WORDS, GROUND_WORDS, PURPOSE_WORDS
 from .selectors import (
     application_for_take_over,
     application_get,
     application_history,
     disclosure_list,
+    notices_given,
     possible_duplicate_list,
+    signposting_given,
     support_referral_get,
     support_referral_list,
     victim_get,
@@ -63,7 +66,6 @@ from .selectors import (
 )
 from .selectors import victim_detail as victim_detail_selector
 from .services import (
-    CONSENT_WITHDRAWN_PURPOSE,
     application_create,
     application_update,
     support_update,
@@ -251,6 +253,8 @@ def _victim_context(victim, user, engagement, form) -> dict:
         "needs": needs_doing(victim, today) if is_adviser else [],
         "form": form,
         "decisions": list(hold.decisions.all()[:10]),
+        "given": list(signposting_given(victim)),
+        "notice": (getattr(victim, "notices_given", None) or [None])[0],
     }
 
 
@@ -416,63 +420,6 @@ def _application_update(request, application_id: UUID):
 
 # --- The victim's own record ------------------------------------------------------------------
 
-# Plain words for the victim, ready for translation.
-CATEGORY_WORDS = {
-    "identity": gettext_lazy("your name and date of birth"),
-    "nationality": gettext_lazy("your nationality"),
-    "home_office_reference": gettext_lazy("your Home Office reference"),
-    "dependants": gettext_lazy("the names and dates of birth of the people who depend on you"),
-    "contact_details": gettext_lazy("how to contact you safely"),
-    "language_needs": gettext_lazy("the language you speak and whether you need an interpreter"),
-    "case_status": gettext_lazy("how far the police investigation and any court case have got"),
-    "crime_narrative": gettext_lazy("what happened to you"),
-    "support_and_applications": gettext_lazy(
-        "the support you get from advisers and your applications to stay"
-    ),
-    "hold_status": gettext_lazy("whether your hold is in force"),
-}
-GROUND_WORDS = {
-    "investigation_ongoing": gettext_lazy("The police are investigating the crime."),
-    "prosecution_ongoing": gettext_lazy(
-        "The case against the offender is going through the courts."
-    ),
-    "review_window": gettext_lazy(
-        "You can still ask for a review of the decision not to charge the offender or to stop "
-        "the case."
-    ),
-    "appeal_window": gettext_lazy(
-        "The time allowed for an appeal against the sentence has not passed yet."
-    ),
-    "regularisation_support": gettext_lazy(
-        "You are getting support and advice to apply to stay in the UK."
-    ),
-    "application_pending": gettext_lazy(
-        "Your application to stay is waiting for a decision, or you can still challenge a refusal."
-    ),
-    "nrm_pending": gettext_lazy(
-        "Your modern slavery referral (National Referral Mechanism) is still being decided, or "
-        "you are in the time given after a decision."
-    ),
-}
-_REFERRAL_PURPOSE = "Referral for independent support and advice, with the victim's consent"
-_CHECK_PURPOSE = "Immigration Enforcement checked whether a hold is in force and was told: "
-PURPOSE_WORDS = {
-    CONSENT_WITHDRAWN_PURPOSE: gettext_lazy(
-        "You withdrew your consent. They can no longer see your information."
-    ),
-    _REFERRAL_PURPOSE: gettext_lazy(
-        "You agreed to be referred to them for independent support and advice."
-    ),
-    _CHECK_PURPOSE + "a hold is in force": gettext_lazy(
-        "Immigration Enforcement checked whether you have a hold. They were told only that a "
-        "hold is in force, its reference, the date it lasts until and how to contact the police."
-    ),
-    _CHECK_PURPOSE + "no hold in force": gettext_lazy(
-        "Immigration Enforcement checked whether you have a hold. They were told that no hold is "
-        "in force, and nothing else."
-    ),
-}
-
 
 def _disclosure_lines(victim) -> list[dict]:
     return [
@@ -487,6 +434,7 @@ def _disclosure_lines(victim) -> list[dict]:
     ]
 
 
+@victim_facing()
 @role_required(*POLICE_OR_ADVISER, object_type="victim_record")
 def victim_record(request, victim_id: UUID):
     """A printable, plain-language record for the victim: their hold, what it protects, and
@@ -497,6 +445,7 @@ def victim_record(request, victim_id: UUID):
         victim = victim_get(user=request.user, victim_id=victim_id)
         hold = hold_for_victim(victim, user=request.user)
         disclosures = _disclosure_lines(victim)
+        notice = notices_given().filter(victim=victim).first()
     return render(
         request,
         "victims/record.html",
@@ -511,6 +460,7 @@ def victim_record(request, victim_id: UUID):
             "disclosures": disclosures,
             "organisation": request.user.organisation,
             "today": timezone.localdate(),
+            "notice": notice,
         },
     )
 

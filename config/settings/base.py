@@ -6,6 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from core.languages import DJANGO_LANGUAGES
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -46,6 +47,9 @@ MIDDLEWARE = [
     "core.middleware.BodyLimitMiddleware",
     "core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Each page's language: ?language= on victim-facing pages, the session, Accept-Language
+    # (core/languages.py). After the session, whose chosen language it reads.
+    "core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -72,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
                 "protocol.context_processors.notifications",
+                "core.context_processors.language",
             ],
         },
     },
@@ -222,7 +227,11 @@ ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous callers get 
 
 # --- Internationalisation ----------------------------------------------------------------
 
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
+# English and Welsh on every page; the victims' own languages on the pages a victim reads
+# (core/languages.py). Catalogues in locale/, compiled .mo files committed (`make messages`).
+LANGUAGES = DJANGO_LANGUAGES
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

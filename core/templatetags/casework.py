@@ -5,9 +5,11 @@ import datetime as dt
 
 from django import forms, template
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
+from core import languages
 from core.forms import DATE_PARTS, DateField
 from core.forms import language_name as _language_name
 from core.roles import Role
@@ -17,6 +19,7 @@ register = template.Library()
 
 # --- Form fields ----------------------------------------------------------------------------
 
+DATE_PART_LABELS = {"day": _("Day"), "month": _("Month"), "year": _("Year")}
 _HANDLED_ATTRS = {
     "class",
     "inline",
@@ -113,7 +116,7 @@ def govuk_field(bound, heading: bool = False, size: str = "", hint: str = "", **
             {
                 "name": f"{bound.html_name}_{part}",
                 "id": f"{ident}_{part}",
-                "label": part.capitalize(),
+                "label": DATE_PART_LABELS[part],
                 "value": "" if parts[index] is None else parts[index],
                 "width": _DATE_WIDTHS.get(part, "govuk-input--width-4"),
                 "error": bool(error) and (not field.error_parts or part in field.error_parts),
@@ -377,3 +380,27 @@ def when(value) -> str:
     return f"{local.day} {local:%B %Y} at {local.hour % 12 or 12}:{local:%M}{local:%p}".replace(
         "AM", "am"
     ).replace("PM", "pm")
+
+
+# --- Languages, countries and numbers (core/languages.py) -------------------------------------
+
+
+@register.filter
+def language_direction(code: str) -> str:
+    """`rtl` for a right-to-left language (Arabic, Urdu), `ltr` otherwise."""
+    try:
+        return "rtl" if translation.get_language_info(code)["bidi"] else "ltr"
+    except KeyError:
+        return "ltr"
+
+
+@register.filter
+def country_name(alpha3: str) -> str:
+    """An ISO 3166-1 alpha-3 code ("SEN") as the country's name in the page's language."""
+    return languages.country_name(alpha3, translation.get_language() or languages.ENGLISH)
+
+
+@register.filter
+def local_number(value) -> str:
+    """A number as the page's language writes it (CLDR, through Babel)."""
+    return languages.format_number(value, translation.get_language() or languages.ENGLISH)

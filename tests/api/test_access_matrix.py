@@ -109,7 +109,7 @@ def _referral_body(w, scope, role):
             "reported_on": today(),
             "investigation_status": "reported",
         },
-        "notice": {"version": "1", "language": "en", "given_on": today()},
+        "notice": {"version": "2026-01", "language": "en", "given_on": today()},
     }
 
 
@@ -364,6 +364,28 @@ ENDPOINTS = {
     ),
 }
 
+# The victim's side (API.md): notice texts for every signed-in user; signposting as for the victim.
+SIGNED_IN = tuple(role for role in ROLES if role != "anonymous")
+ENDPOINTS.update(
+    {
+        "notices list": Endpoint("get", "/api/v1/notices", _each(SIGNED_IN, 200)),
+        "notice text": Endpoint("get", "/api/v1/notices/2026-01/cy", _each(SIGNED_IN, 200)),
+        "signposting": Endpoint(
+            "get",
+            "/api/v1/victims/{victim}/signposting",
+            _each((*POLICE, *ADVISER), OWN_200_OTHER_404),
+            scoped=True,
+        ),
+        "signposting given": Endpoint(
+            "post",
+            "/api/v1/victims/{victim}/signposting",
+            _each((*POLICE, *ADVISER), (201, 404)),
+            lambda w, s, r: {"given_on": today(), "language": "uk"},
+            scoped=True,
+        ),
+    }
+)
+
 
 def _cases():
     for name, endpoint in ENDPOINTS.items():
@@ -432,6 +454,7 @@ PLACEHOLDERS = {
     "{notification}": "{notification_id}",
     "{simulation}": "{simulation_id}",
     "{unreported}": "{crime_id}",
+    "2026-01/cy": "{version}/{language}",
 }
 
 

@@ -34,7 +34,7 @@ def referral(**changes) -> dict:
             "investigation_status": "reported",
         },
         "dependants": [{"given_names": "Kid", "family_name": "Input", "date_of_birth": TODAY}],
-        "notice": {"version": "1", "language": "en", "given_on": TODAY},
+        "notice": {"version": "2026-01", "language": "en", "given_on": TODAY},
     }
     for path, value in changes.items():
         target = body

@@ -738,7 +738,7 @@ def test_a_referral_logged_through_the_pages_leaves_the_events_the_api_leaves(
             "reported_on": today().isoformat(),
             "investigation_status": "reported",
         },
-        "notice": {"version": "1", "language": "en", "given_on": today().isoformat()},
+        "notice": {"version": "2026-01", "language": "en", "given_on": today().isoformat()},
     }
     before = last_event_id()
     assert api(officer).post("/api/v1/referrals", body, format="json").status_code == 201

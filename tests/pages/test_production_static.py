@@ -152,6 +152,9 @@ def pages(referred_to_haven, review_due_hold, senior, officer, adviser):
         "victims:referral_accept": reverse("victims:referral_accept", args=[referral.pk]),
         "victims:referral_decline": reverse("victims:referral_decline", args=[referral.pk]),
         "victims:consent_withdrawal": reverse("victims:consent_withdrawal", args=[victim.pk]),
+        "victims:signposting": reverse("victims:signposting", args=[victim.pk]),
+        "public_protocol": reverse("public_protocol") + "?language=ar",
+        "choose_language": reverse("choose_language", args=["cy"]) + "?next=/",
     }
     return urls
 

@@ -252,7 +252,7 @@ def test_the_victims_record_lists_the_hold_and_every_disclosure_in_plain_words(
     )
     text = text_of(response)
     html = response.content.decode()
-    assert '<html lang="en-gb"' in html
+    assert '<html lang="en" dir="ltr"' in html
     assert "Your protection from immigration enforcement" in text
     assert "Your hold is in force." in text
     assert "The police are investigating the crime." in text
@@ -266,19 +266,24 @@ def test_the_victims_record_lists_the_hold_and_every_disclosure_in_plain_words(
     assert "Assault at home" not in html
 
 
-def test_the_victims_record_is_ready_for_translation(referral, officer, client_for, settings):
-    """The page goes through Django's translation machinery: in French, Django's own catalogue
-    already turns the dates French; the page's sentences wait for a catalogue of ours."""
+def test_the_victims_record_is_in_the_language_asked_for(referral, officer, client_for):
+    """`?language=uk`: the root element says Ukrainian, the sentences and the dates are
+    Ukrainian, and the notice the victim was given is shown in the language it was given in."""
     from django.utils import formats, translation
 
-    with translation.override("fr"):
-        response = client_for(officer).get(reverse("victims:record", args=[referral.victim.pk]))
-        french_today = formats.date_format(timezone.localdate(), "j F Y")
+    response = client_for(officer).get(
+        reverse("victims:record", args=[referral.victim.pk]), {"language": "uk"}
+    )
+    with translation.override("uk"):
+        ukrainian_today = formats.date_format(timezone.localdate(), "j F Y")
+    html = response.content.decode()
     assert response.status_code == 200
-    assert '<html lang="fr"' in response.content.decode()
-    assert french_today in text_of(response)
-    template = (settings.BASE_DIR / "templates/victims/record.html").read_text()
-    assert "{% translate" in template and "{% blocktranslate" in template
+    assert '<html lang="uk" dir="ltr"' in html
+    assert ukrainian_today in text_of(response)
+    assert "Ваш захист від імміграційних заходів" in html
+    # The factory's notice was given in Albanian: its words, marked as Albanian.
+    assert '<div class="casework-notice-text" lang="sq" dir="ltr">' in html
+    assert "Kush e mban informacionin tuaj." in html
 
 
 def test_the_advisers_list_makes_a_fixed_number_of_queries(

@@ -208,6 +208,15 @@ VICTIM_ANSWER_FIELDS = {
 }
 
 
+class NoticeGivenSerializer(serializers.Serializer):
+    """The data-sharing notice given to the victim, with the exact words they were given."""
+
+    version = serializers.CharField()
+    language = serializers.CharField()
+    given_on = serializers.DateField()
+    text = serializers.CharField(allow_null=True)
+
+
 class VictimSerializer(serializers.Serializer):
     """The victim as its reader's kind is shown it (`context["recipient"]`, a kind of
     victims.disclosure): a field of a category not declared for that kind is left out."""
@@ -234,6 +243,15 @@ class VictimSerializer(serializers.Serializer):
         many=True, help_text="Records merged into this one (possible duplicates), oldest first."
     )
     created_at = serializers.DateTimeField()
+    notice = serializers.SerializerMethodField()
+
+    @extend_schema_field(NoticeGivenSerializer(allow_null=True))
+    def get_notice(self, victim) -> dict | None:
+        """The latest notice given (a person referred by two forces was given two)."""
+        given = getattr(victim, "notices_given", None)
+        if not given:
+            return None
+        return NoticeGivenSerializer(given[0]).data
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import unreported, views
+from . import notice_views, signposting_views, unreported, views
 
 urlpatterns = [
     path("victims/<uuid:victim_id>", views.VictimDetailView.as_view(), name="api-victim"),
@@ -78,5 +78,16 @@ urlpatterns = [
         "unreported-crimes/<uuid:crime_id>",
         unreported.UnreportedCrimeDetailView.as_view(),
         name="api-unreported-crime",
+    ),
+    path("notices", notice_views.NoticeListView.as_view(), name="api-notices"),
+    path(
+        "notices/<str:version>/<str:language>",
+        notice_views.NoticeTextView.as_view(),
+        name="api-notice-text",
+    ),
+    path(
+        "victims/<uuid:victim_id>/signposting",
+        signposting_views.SignpostingView.as_view(),
+        name="api-victim-signposting",
     ),
 ]
