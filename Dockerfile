@@ -18,4 +18,4 @@ RUN python scripts/build_assets.py \
  && useradd --system --uid 1000 casework
 USER casework
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

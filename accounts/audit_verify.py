@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from redis.exceptions import WatchError
 
 from core.redis_client import redis_client
 
@@ -105,10 +106,41 @@ def checkpoint_latest() -> Checkpoint | None:
     return None if record is None else checkpoint_parse(record.decode())
 
 
-def checkpoint_save(chains: dict[int, ChainEnd]) -> str:
-    """Keep a checkpoint of `chains` in Redis and write it to the service's log."""
+def _behind(chains: dict[int, ChainEnd], kept: Checkpoint) -> bool:
+    """Whether `chains` saw fewer events of some chain than the checkpoint `kept`."""
+    return any(
+        chains.get(chain, ChainEnd(None, 0, GENESIS)).event_count < end.event_count
+        for chain, end in kept.chains.items()
+    )
+
+
+def checkpoint_save(chains: dict[int, ChainEnd]) -> str | None:
+    """Keep a checkpoint of `chains` in Redis and write it to the service's log, unless the
+    one in Redis is newer (a long `verify_audit` finishing after beat took a checkpoint): a
+    newer checkpoint is never replaced by an older one. Returns the record kept, or None. The
+    read and the write are one Redis transaction (WATCH), so two savers cannot cross."""
     record = checkpoint_record(chains)
-    redis_client().set(settings.AUDIT_CHECKPOINT_KEY, record)
+    with redis_client().pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(settings.AUDIT_CHECKPOINT_KEY)
+                current = pipe.get(settings.AUDIT_CHECKPOINT_KEY)
+                try:
+                    kept = None if current is None else checkpoint_parse(current.decode())
+                except CheckpointError:
+                    kept = None  # callers check what is there before saving
+                if kept is not None and _behind(chains, kept):
+                    pipe.unwatch()
+                    logger.info(
+                        "Access log checkpoint not saved: the one of %s is newer", kept.taken_at
+                    )
+                    return None
+                pipe.multi()
+                pipe.set(settings.AUDIT_CHECKPOINT_KEY, record)
+                pipe.execute()
+                break
+            except WatchError:
+                continue
     logger.info("Access log checkpoint: %s", record)
     return record
 

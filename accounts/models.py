@@ -203,6 +203,8 @@ class AccessEvent(models.Model):
         default=0, help_text="Which of the interleaved HMAC chains this event extends"
     )
     prev_hmac = models.CharField(max_length=64)
+    # Unique (a replayed event is refused); the LIKE index `unique=True` adds is dropped by
+    # migration 0008, as nothing searches HMACs by prefix.
     hmac = models.CharField(max_length=64, unique=True)
 
     class Meta:

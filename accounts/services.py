@@ -24,7 +24,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -171,11 +171,16 @@ def set_up_link(user: User, base_url: str) -> str:
     return f"{base_url.rstrip('/')}{path}"
 
 
-@transaction.atomic
-def set_up_link_send(*, by: User, account: User, base_url: str, request=None) -> None:
-    """Email `account` a one-time link to set their own password (an administrator never sets
-    or sees it). Refused for a deactivated account; a mail server's refusal is a
-    `ConflictError` and nothing is recorded."""
+def site_url(request) -> str:
+    """Where links in e-mails point: SITE_URL (always set in production, see
+    config/settings/production.py), or on a developer's machine the address being used."""
+    return settings.SITE_URL or request.build_absolute_uri("/")
+
+
+def _email_set_up_link(account: User, base_url: str) -> None:
+    """Send the set-up link, or `ConflictError` when the mail server refuses. Called before
+    any access event of the same change is written, so that no mail server's delay is spent
+    holding the access log's chain lock."""
     if not account.is_active:
         raise ConflictError("This account is deactivated: reactivate it before sending a link.")
     days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
@@ -191,14 +196,17 @@ def set_up_link_send(*, by: User, account: User, base_url: str, request=None) ->
         raise ConflictError(
             "The email could not be sent: nothing was changed. Try again later."
         ) from None
-    record_access(
-        user=by,
-        action=AccessEvent.Action.CHANGE,
-        object_type="user",
-        object_id=account.pk,
-        request=request,
-        detail="set-up link sent",
-    )
+
+
+def set_up_link_send(*, account: User, base_url: str) -> None:
+    """Email `account` a one-time link to set their own password (an administrator never sets
+    or sees it). Refused for a deactivated account; a mail server's refusal is a
+    `ConflictError`. The caller records it, inside `core.permissions.audited` (detail
+    `SET_UP_LINK_SENT`), so that a refusal or a hidden account is recorded as such."""
+    _email_set_up_link(account, base_url)
+
+
+SET_UP_LINK_SENT = "set-up link sent"
 
 
 @transaction.atomic
@@ -226,15 +234,16 @@ def user_create(
         email, password=None, organisation=organisation, full_name=full_name.strip()
     )
     account.groups.set([organisation.group, *(role_group(role) for role in roles)])
+    _email_set_up_link(account, base_url)
     record_access(
         user=by,
         action=AccessEvent.Action.ROLE_CHANGE,
         object_type="user",
         object_id=account.pk,
         request=request,
-        detail=f"new account: roles {_roles_text(roles)} at {organisation.code}",
+        detail=f"new account: roles {_roles_text(roles)} at {organisation.code}; "
+        f"{SET_UP_LINK_SENT}",
     )
-    set_up_link_send(by=by, account=account, base_url=base_url, request=request)
     return account
 
 
@@ -398,26 +407,53 @@ def client_address(request) -> str | None:
         return None
 
 
-def _failure_counts(email: str, address: str | None) -> tuple[int, int]:
-    """Recent failures (within LOGIN_LOCKOUT_MINUTES) from `address`, whatever the accounts,
-    and those of `email` from `address` since its last success there."""
+def lockout_address(address: str | None) -> str | None:
+    """The address a failure counts against: an IPv4 address itself (an IPv4-mapped IPv6
+    address as its IPv4 address), an IPv6 address as its /64 network, written as the network's
+    first address, since one subscriber is usually given a whole /64 and could otherwise
+    rotate through it to escape the address lockout."""
+    if address is None:
+        return None
+    parsed = ipaddress.ip_address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False).network_address)
+    return str(parsed)
+
+
+def _failure_counts(email: str, address: str | None) -> tuple[int, int, int]:
+    """Recent failures (within LOGIN_LOCKOUT_MINUTES): from `address` whatever the accounts,
+    of `email` from `address` since its last success there, and of `email` from anywhere
+    (each address's failures counting since the account's last success from it)."""
     since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    recent = LoginFailure.objects.filter(at__gte=since, ip_address=address)
-    from_address = recent.count() if address is not None else 0
-    return from_address, recent.filter(email=email, cleared=False).count()
+    recent = LoginFailure.objects.filter(at__gte=since)
+    address = lockout_address(address)
+    from_address = recent.filter(ip_address=address)
+    counts = from_address.aggregate(
+        every=models.Count("pk"),
+        account=models.Count("pk", filter=models.Q(email=email, cleared=False)),
+    )
+    everywhere = recent.filter(email=email, cleared=False).count()
+    return (counts["every"] if address is not None else 0), counts["account"], everywhere
 
 
 def login_lock(email: str, address: str | None) -> str | None:
-    """Why signing in to `email` from `address` is locked, or None: `"address"` after
-    LOGIN_ADDRESS_FAILURE_LIMIT failures from the address (whatever the accounts), `"account"`
-    after LOGIN_FAILURE_LIMIT failures for this account from this address since its last
-    success there, within LOGIN_LOCKOUT_MINUTES. Failures from elsewhere never lock an
-    account for its own user's address."""
-    from_address, for_account = _failure_counts(email, address)
+    """Why signing in to `email` from `address` is locked, or None, within
+    LOGIN_LOCKOUT_MINUTES: `"address"` after LOGIN_ADDRESS_FAILURE_LIMIT failures from the
+    address (whatever the accounts); `"account"` after LOGIN_FAILURE_LIMIT failures for this
+    account from this address since its last success there; `"account everywhere"` after
+    LOGIN_ACCOUNT_FAILURE_LIMIT failures for this account from all addresses together, so
+    that guesses spread over many addresses are capped too. A few failures from elsewhere
+    never lock an account for its own user's address; only that many, which is an attack on
+    the account, does, for the lockout's minutes, and it is an access event."""
+    from_address, for_account, everywhere = _failure_counts(email, address)
     if from_address >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
         return "address"
     if for_account >= settings.LOGIN_FAILURE_LIMIT:
         return "account"
+    if everywhere >= settings.LOGIN_ACCOUNT_FAILURE_LIMIT:
+        return "account everywhere"
     return None
 
 
@@ -442,22 +478,24 @@ def _sign_in_refused(*, request, email: str, address, via: str, why: str) -> Non
         record(AccessEvent.Action.SIGN_IN, f"{why}; {where}")
         if why == "locked":
             return
-        LoginFailure.objects.create(email=email[:254], ip_address=address)
+        LoginFailure.objects.create(email=email[:254], ip_address=lockout_address(address))
         # Failures older than a day count for nothing (the access log keeps them).
         LoginFailure.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
-        from_address, for_account = _failure_counts(email, address)
+        from_address, for_account, everywhere = _failure_counts(email, address)
         locked = None
         if from_address == settings.LOGIN_ADDRESS_FAILURE_LIMIT:
             locked = "address"
         elif for_account == settings.LOGIN_FAILURE_LIMIT:
             locked = "account for this address"
+        elif everywhere == settings.LOGIN_ACCOUNT_FAILURE_LIMIT:
+            locked = "account from every address"
         if locked:
             minutes = settings.LOGIN_LOCKOUT_MINUTES
             record(AccessEvent.Action.LOCKOUT, f"{locked} locked for {minutes} minutes; {where}")
 
 
-# One attempt at a time for an account from an address, so that attempts sent at the same
-# instant cannot all pass the lockout check before any of their failures is written.
+# One attempt at a time for an account, so that attempts sent at the same instant (from one
+# address or many) cannot all pass the lockout check before any of their failures is written.
 _ONE_ATTEMPT_AT_A_TIME = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
 
 
@@ -469,7 +507,7 @@ def sign_in_check(*, request, email: str, password: str, otp: str | None, via: s
     address = client_address(request)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_ONE_ATTEMPT_AT_A_TIME, [f"sign-in:{email}:{address}"])
+            cursor.execute(_ONE_ATTEMPT_AT_A_TIME, [f"sign-in:{email}"])
         user, refusal = _sign_in_attempt(
             request=request, email=email, address=address, password=password, otp=otp, via=via
         )
@@ -506,9 +544,9 @@ def sign_in_complete(*, user: User, request, via: str, object_id="") -> None:
     started) and clear this account's failures from this address: they stop counting
     against the account there, but still count against the address and stay in the log."""
     address = client_address(request)
-    LoginFailure.objects.filter(email=user.email, ip_address=address, cleared=False).update(
-        cleared=True
-    )
+    LoginFailure.objects.filter(
+        email=user.email, ip_address=lockout_address(address), cleared=False
+    ).update(cleared=True)
     record_access(
         user=user,
         action=AccessEvent.Action.SIGN_IN,

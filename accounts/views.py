@@ -84,10 +84,6 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
 # --- Administrators: user accounts ------------------------------------------------------------
 
 
-def _base_url(request) -> str:
-    return settings.SITE_URL or request.build_absolute_uri("/")
-
-
 def _user_initial(account: User) -> dict:
     return {
         "full_name": account.full_name,
@@ -137,7 +133,7 @@ def user_new(request):
                     organisation=data["organisation"],
                     roles=data["roles"],
                     full_name=data["full_name"],
-                    base_url=_base_url(request),
+                    base_url=services.site_url(request),
                     request=request,
                 )
                 access.object_id = str(account.pk)
@@ -194,19 +190,16 @@ def user_set_up_link(request, user_id: UUID):
     """Email the account's user a new link to set their own password (POST only)."""
     if request.method != "POST":
         return redirect("accounts:user_detail", user_id=user_id)
+    access = {"object_id": user_id, "detail": services.SET_UP_LINK_SENT, "hidden": User}
     try:
-        account = selectors.user_get(user=request.user, user_id=user_id)
-    except User.DoesNotExist:
-        raise Http404 from None
-    try:
-        services.set_up_link_send(
-            by=request.user, account=account, base_url=_base_url(request), request=request
-        )
+        with audited(request, action="change", object_type="user", **access):
+            account = selectors.user_get(user=request.user, user_id=user_id)
+            services.set_up_link_send(account=account, base_url=services.site_url(request))
     except ConflictError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"A link to set their password was sent to {account.email}.")
-    return redirect("accounts:user_detail", user_id=account.pk)
+    return redirect("accounts:user_detail", user_id=user_id)
 
 
 # --- Administrators: organisations ------------------------------------------------------------

@@ -15,6 +15,7 @@ from core.forms import (
     choices_with_blank,
 )
 from protocol.rules import values
+from victims.selectors import SEARCH_MIN_CHARACTERS
 
 # --- Choices ------------------------------------------------------------------------------------
 
@@ -241,8 +242,13 @@ class CaseFilterForm(GovukForm):
     q = forms.CharField(
         label="Search",
         required=False,
+        min_length=SEARCH_MIN_CHARACTERS,
         max_length=100,
-        help_text="Case, crime or victim reference, or victim's name",
+        help_text="Case, crime or victim reference, or victim's name, at least 3 characters",
+        error_messages={
+            "min_length": "Search for at least 3 characters of a name or reference",
+            "max_length": "Search for at most 100 characters",
+        },
     )
     investigation_status = forms.ChoiceField(
         label="Investigation",

@@ -14,14 +14,17 @@ from uuid import UUID
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
+from core.errors import ConflictError
+from core.normalise import home_office_reference_key, name_key
 from core.validation import check_not_before, check_not_future, raise_if, require
 from protocol import services as hold_services
 from protocol.models import Hold
 from victims import services as victims_services
-from victims.models import DataSharingNotice, Dependant, Victim
+from victims.models import DataSharingNotice, Dependant, PossibleDuplicate, Victim
 from victims.selectors import victim_get
 
 from .models import Case, CaseStatusChange
@@ -64,6 +67,68 @@ class Referral:
     victim: Victim
     case: Case
     hold: Hold
+    joined: bool = False  # the victim was already on record (by Home Office reference)
+
+
+def joined_message(referral: Referral) -> str:
+    """What the officer is told when the referral joined a person already on record."""
+    return gettext(
+        "This person was already on record with this Home Office reference: your case was "
+        "added to their record %(victim)s, and they keep one hold, %(hold)s."
+    ) % {"victim": referral.victim.reference, "hold": referral.hold.reference}
+
+
+def _person_on_record(new: Victim) -> Victim | None:
+    """The victim already on record (from any force) with the new victim's Home Office
+    reference, locked; None if there is none. A reference on record for someone whose
+    normalised names or date of birth differ is a 409 naming the reference."""
+    new.home_office_reference_key = home_office_reference_key(new.home_office_reference)
+    new.family_name_key, new.given_names_key = name_key(new.family_name), name_key(new.given_names)
+    if not new.home_office_reference_key:
+        return None
+    known = (
+        Victim.objects.select_for_update()
+        .filter(home_office_reference_key=new.home_office_reference_key)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if known is None:
+        return None
+    same = (
+        known.family_name_key == new.family_name_key
+        and known.given_names_key == new.given_names_key
+        and known.date_of_birth == new.date_of_birth
+    )
+    if not same:
+        raise ConflictError(
+            {
+                "victim.home_office_reference": [
+                    "This Home Office reference is on record for someone whose name or date of "
+                    "birth differs: check the reference, the name and the date of birth."
+                ]
+            }
+        )
+    return known
+
+
+def _record_possible_duplicates(new: Victim) -> None:
+    """Pair the new victim with every victim on record with the same normalised names and date
+    of birth (and no Home Office reference joining them): supervisors decide (API.md)."""
+    same_person = Victim.objects.filter(
+        family_name_key=new.family_name_key,
+        given_names_key=new.given_names_key,
+        date_of_birth=new.date_of_birth,
+    ).exclude(pk=new.pk)
+    if new.home_office_reference_key:
+        same_person = same_person.filter(home_office_reference_key="")
+    PossibleDuplicate.objects.bulk_create(
+        PossibleDuplicate(
+            first=known,
+            second=new,
+            nationality_match=known.nationality == new.nationality,
+        )
+        for known in same_person.order_by("created_at", "pk")[:20]
+    )
 
 
 def _grant_force(force_group, victim: Victim, case: Case) -> None:
@@ -127,7 +192,22 @@ def referral_create(
         assert victim is not None  # one of the two, checked above
         victim_record = Victim(**{key: victim[key] for key in VICTIM_FIELDS if key in victim})
         _full_clean(victim_record, prefix="victim")
-        victim_record.save(force_insert=True)
+        known = _person_on_record(victim_record)
+        if known is not None:
+            victim_record, victim_id = known, known.pk  # one person, one hold: join them
+            if Case.objects.filter(
+                force=force, victim=known, crime_reference=case_data["crime_reference"]
+            ).exists():
+                raise ValidationError(
+                    {
+                        "case.crime_reference": (
+                            "Your force already referred this victim for this crime."
+                        )
+                    }
+                )
+        else:
+            victim_record.save(force_insert=True)
+            _record_possible_duplicates(victim_record)
 
     case_record = Case(victim=victim_record, force=force, officer=officer, **case_data)
     _full_clean(case_record, prefix="case", exclude=["victim", "force", "officer"])
@@ -137,6 +217,7 @@ def referral_create(
     DataSharingNotice.objects.create(victim=victim_record, given_by=officer, **notice)
     _grant_force(force.group, victim_record, case_record)
 
+    joined = victim is not None and victim_id is not None
     if victim_id is None:
         hold = hold_services.hold_create(victim=victim_record)
     else:
@@ -156,7 +237,7 @@ def referral_create(
                 "Evaluating the hold of victim %s failed at referral", victim_record.pk
             )
         hold = Hold.objects.get(victim=victim_record)
-    return Referral(victim=victim_record, case=case_record, hold=hold)
+    return Referral(victim=victim_record, case=case_record, hold=hold, joined=joined)
 
 
 def _full_clean(record, *, prefix: str, exclude: list[str] | None = None) -> None:
@@ -218,6 +299,10 @@ def case_status_change(
     *, case: Case, by: User, changes: dict[str, Any], note: str = ""
 ) -> CaseStatusChange:
     """Record an investigation or prosecution change; the hold is re-evaluated after commit."""
+    # The victim before the case, as a merge locks them (protocol.services.merges): a status
+    # change and a merge of the same person queue one behind the other, never deadlock.
+    victim_id = Case.objects.values_list("victim_id", flat=True).get(pk=case.pk)
+    Victim.records.select_for_update().filter(pk=victim_id).first()
     case = Case.objects.select_for_update().get(pk=case.pk)
     given = {key: value for key, value in changes.items() if key in STATUS_FIELDS}
     if not given:

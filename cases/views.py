@@ -31,7 +31,7 @@ from .journey import ReferralDraft, Step, service_errors, step_url
 from .models import Case
 from .selectors import can_change_case, case_get, case_search
 from .selectors import case_detail as case_detail_selector
-from .services import case_status_change, referral_create
+from .services import case_status_change, joined_message, referral_create
 
 # --- The referral journey (the draft: `cases.journey`) -------------------------------------
 
@@ -155,16 +155,28 @@ def _submit(request, draft: ReferralDraft):
             referral = referral_create(officer=request.user, **answers)
             access.object_id = str(referral.case.pk)
             access.detail = f"referral of victim {referral.victim.pk}"
-            if "victim" in answers:
+            if referral.joined:
+                access.record_also(
+                    action="change",
+                    object_type="victim",
+                    object_id=referral.victim.pk,
+                    detail="joined by Home Office reference",
+                )
+            elif "victim" in answers:
                 access.record_also(
                     action="create", object_type="victim", object_id=referral.victim.pk
                 )
     except ValidationError as error:
         return None, SimpleNamespace(errors=True, summary_errors=service_errors(error))
     except ConflictError as error:
+        if error.args and isinstance(error.args[0], dict):  # a conflict naming its field
+            error = ValidationError(error.args[0])
+            return None, SimpleNamespace(errors=True, summary_errors=service_errors(error))
         return None, SimpleNamespace(
             errors=True, summary_errors=[{"href": None, "text": str(error)}]
         )
+    if referral.joined:
+        messages.info(request, joined_message(referral))
     return referral, None
 
 
@@ -220,6 +232,8 @@ def case_list_page(request):
     )
     if filters.get("crime_type"):
         cases = cases.filter(crime_type=filters["crime_type"])
+    if form.errors:  # a search that could not be made lists nothing, beside its error
+        cases = cases.none()
     rows, listing = listed(
         request,
         cases.order_by("-referred_on", "-created_at"),

@@ -102,7 +102,8 @@ def exception_handler(exc, context):
     `ConflictError` as 409, a missing or hidden object as 404, and a database refusal that got
     past validation as 400/409 rather than a 500."""
     if isinstance(exc, ConflictError):
-        exc = Conflict(str(exc))
+        field_errors = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else None
+        exc = Conflict(nested_errors(field_errors) if field_errors else str(exc))
     elif isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = nested_errors(exc.message_dict)

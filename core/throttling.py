@@ -4,12 +4,13 @@ DRF's `ScopedRateThrottle` keeps a list of request times in the cache: a read an
 request, each through a new client, and two requests at once can both pass the last slot. This
 keeps a sliding-window counter instead (the current window's count plus the previous window's,
 weighted by how much of it still overlaps the last `duration` seconds), updated atomically in
-one pipelined round trip. The API's hold checks and the hold-check page share one budget per
+one round trip (a Lua script). The API's hold checks and the hold-check page share one budget per
 user, so a caller cannot double it by switching between them.
 """
 
 import math
 import time
+from functools import cache
 
 from django.conf import settings
 from rest_framework.throttling import ScopedRateThrottle
@@ -21,6 +22,20 @@ def _prefix() -> str:
     return settings.CACHES["default"].get("KEY_PREFIX", "")
 
 
+# Count this request in the current window (kept for two windows) and read the previous
+# window's count: one command (EVALSHA) instead of a MULTI ... EXEC of four, atomic alike.
+_COUNT = """
+local used = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return {used, redis.call('GET', KEYS[2]) or '0'}
+"""
+
+
+@cache
+def _count_script(url: str):
+    return redis_client().register_script(_COUNT)
+
+
 def take(key: str, *, limit: int, duration: int) -> float | None:
     """Count one request under `key`. None if it is within `limit` per `duration` seconds;
     otherwise how many seconds to wait (the refused request is not counted)."""
@@ -28,13 +43,9 @@ def take(key: str, *, limit: int, duration: int) -> float | None:
     window = int(now // duration)
     key = f"{_prefix()}:{key}:"
     current, previous = key + str(window), key + str(window - 1)
-    pipeline = redis_client().pipeline(transaction=True)
-    pipeline.incr(current)
-    pipeline.expire(current, 2 * duration)
-    pipeline.get(previous)
-    used, _, before = pipeline.execute()
+    used, before = _count_script(settings.REDIS_URL)(keys=[current, previous], args=[2 * duration])
     elapsed = now - window * duration
-    before = int(before or 0)
+    before = int(before)
     if used + before * (1 - elapsed / duration) <= limit:
         return None
     redis_client().decr(current)

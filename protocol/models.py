@@ -87,6 +87,8 @@ class HoldDecision(DecisionFields):
         END_CONFIRMATION = "end_confirmation"
         SWEEP = "sweep"
         COMMAND = "command"
+        HOLD_CHECK = "hold_check"  # a hold check found the decision lagging its facts
+        MERGE = "merge"
 
     # No index of its own: `holddecision_recent` starts with the hold.
     hold = models.ForeignKey(
@@ -172,6 +174,9 @@ class EndConfirmation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A merge never carries an end confirmation over (API.md): it stays on record, set aside,
+    # and the rules no longer read it.
+    set_aside_by_merge = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-confirmed_on", "-created_at"]
@@ -183,6 +188,19 @@ class EndConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"end of {self.hold} confirmed {self.confirmed_on}"
+
+
+class HoldAlias(models.Model):
+    """The reference of a hold merged into another (ADR 0012): IE's checks, the review queue
+    and the hold pages resolve it to the surviving hold, so a reference IE holds never reads
+    as "no hold"."""
+
+    reference = models.CharField(max_length=10, primary_key=True)
+    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="aliases")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.reference} is now {self.hold_id}"
 
 
 class HoldCheck(models.Model):

@@ -11,15 +11,16 @@ from cases.selectors import case_list
 from core.roles import Role
 from victims.models import Victim
 
-from .models import Hold, Notification, Override
+from .models import Hold, HoldAlias, Notification, Override
 
 
 def referring_force_contact() -> Subquery:
-    """The contact point of the force that referred the victim most recently, as
+    """The contact point of the force that referred the person first (the surviving record's
+    force, after a merge or when another force joins the person: ADR 0012), as
     `{"organisation", "team", "phone", "email"}`: one subquery, not one query per hold."""
     latest = (
         Case.objects.filter(victim_id=OuterRef("victim_id"))
-        .order_by("-referred_on", "-created_at")
+        .order_by("created_at", "id")
         .values(
             contact=JSONObject(
                 organisation="force__name",
@@ -68,7 +69,7 @@ def override_get(*, user: User, override_id) -> Override:
 
 
 _CASE_REFERENCE = re.compile(r"\bC-[0-9A-Z]{6}\b")
-OTHER_FORCE_CASE = "a case recorded by another force"
+OTHER_FORCE_CASE = "a case of another force"
 
 
 def mask_case_references(lines, visible: set[str]) -> list[str]:
@@ -103,10 +104,18 @@ def hold_by_reference(*, reference: str) -> Hold | None:
     the review queue has it; None if there is none. The IE pages decide whether it may be
     shown (`protocol.views._ie_hold`)."""
     return (
-        Hold.objects.filter(reference=reference.upper())
+        Hold.objects.filter(reference=resolved_hold_reference(reference))
         .annotate(referring_contact=referring_force_contact())
         .first()
     )
+
+
+def resolved_hold_reference(reference: str) -> str:
+    """The reference of the hold `reference` names now: a merged hold's reference resolves to
+    the hold it was merged into (ADR 0012); any other is returned as given (in capitals)."""
+    reference = reference.upper()
+    alias = HoldAlias.objects.filter(reference=reference).values_list("hold__reference", flat=True)
+    return alias.first() or reference
 
 
 def hold_overrides(hold: Hold) -> list[Override]:

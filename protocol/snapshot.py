@@ -63,10 +63,10 @@ FACTS_COLUMNS = """
      FROM protocol_override ov JOIN protocol_hold h ON h.id = ov.hold_id
      WHERE h.victim_id = victim.id
      ORDER BY ov.status = 'approved' DESC, ov.requested_at DESC, ov.id DESC LIMIT 1),
-    -- The latest end confirmation.
+    -- The latest end confirmation (one a merge set aside no longer counts: ADR 0012).
     (SELECT json_build_array(e.confirmed_on, e.reason)
      FROM protocol_endconfirmation e JOIN protocol_hold h ON h.id = e.hold_id
-     WHERE h.victim_id = victim.id
+     WHERE h.victim_id = victim.id AND NOT e.set_aside_by_merge
      ORDER BY e.confirmed_on DESC, e.created_at DESC, e.id DESC LIMIT 1)
 """
 

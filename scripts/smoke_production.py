@@ -209,6 +209,8 @@ def main() -> int:
         commands = {
             "gunicorn": [
                 str(BIN / "gunicorn"),
+                "-c",
+                "config/gunicorn.py",
                 "config.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{port}",

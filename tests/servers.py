@@ -27,7 +27,8 @@ def gunicorn(env: dict, log_path: Path, *, ready_path: str = "/healthz") -> Iter
     port = free_port()
     log = log_path.open("wb")
     server = subprocess.Popen(
-        [GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "1", "-t", "30"],
+        [GUNICORN, "-c", "config/gunicorn.py", "config.wsgi:application"]
+        + ["-b", f"127.0.0.1:{port}", "-w", "1", "-t", "30"],
         cwd=ROOT,
         env=env,
         stdout=log,

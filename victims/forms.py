@@ -9,6 +9,8 @@ from core.forms import DateField, GovukForm, choices_with_blank
 from core.roles import OrganisationKind
 from protocol.rules import values
 
+from .selectors import SEARCH_MIN_CHARACTERS
+
 
 class SupportReferralForm(GovukForm):
     service_field_names = {"consent_given_on": "consent_given_on", "organisation": "organisation"}
@@ -145,7 +147,15 @@ NEEDS = [
 
 class VictimFilterForm(GovukForm):
     q = forms.CharField(
-        label="Search", required=False, max_length=100, help_text="Victim reference or name"
+        label="Search",
+        required=False,
+        min_length=SEARCH_MIN_CHARACTERS,
+        max_length=100,
+        help_text="Victim reference or name, at least 3 characters",
+        error_messages={
+            "min_length": "Search for at least 3 characters of a name or reference",
+            "max_length": "Search for at most 100 characters",
+        },
     )
     needs = forms.ChoiceField(label="What needs doing", required=False, choices=NEEDS)
     hold_status = forms.ChoiceField(

@@ -8,6 +8,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
 from accounts.models import Organisation
@@ -23,8 +24,19 @@ def full_name_key() -> Concat:
     return Concat("given_names_key", Value(" "), "family_name_key", output_field=models.CharField())
 
 
+class CurrentVictims(models.Manager):
+    """Victims that are still their own record: one merged into another (ADR 0012) is no
+    longer a victim of its own, and every lookup through `Victim.objects` misses it (a 404)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(merged_into__isnull=True)
+
+
 class Victim(models.Model):
-    """A person referred under the protocol. `facts_version` bumps on every rule-read change."""
+    """A person referred under the protocol. `facts_version` bumps on every rule-read change.
+
+    `merged_into` is set when a possible duplicate is merged: the record then only says which
+    record it became (every fact, grant and the hold moved there)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=10, unique=True, default=new_victim_reference)
@@ -42,13 +54,34 @@ class Victim(models.Model):
     given_names_key = models.CharField(max_length=200, editable=False)
     home_office_reference_key = models.CharField(max_length=40, editable=False, blank=True)
     facts_version = models.PositiveBigIntegerField(default=1)
+    # Indexed for merged records only (a partial index below): an index of every row's NULL
+    # would tempt the planner away from the name search's trigram index on small tables.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CurrentVictims()
+    records = models.Manager()  # noqa: DJ012 (a manager): merged records too, for the merge
+
     class Meta:
         ordering = ["-created_at"]
+        base_manager_name = "records"
         indexes = [
             models.Index(fields=["-created_at"], name="victim_recent"),
+            models.Index(
+                fields=["merged_into"],
+                name="victim_merged_into",
+                condition=models.Q(merged_into__isnull=False),
+            ),
             models.Index(
                 fields=["family_name_key", "date_of_birth", "given_names_key"],
                 name="victim_identity_key",
@@ -347,6 +380,57 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"disclosure to {self.organisation.code} at {self.at:%Y-%m-%d}"
+
+
+class PossibleDuplicate(models.Model):
+    """Two victims with the same normalised names and date of birth and no Home Office
+    reference joining them: perhaps one person, until a supervisor of each force decides.
+
+    `first` is the record referred first: it survives a merge (ADR 0012)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first = models.ForeignKey(Victim, on_delete=models.PROTECT, related_name="+")
+    second = models.ForeignKey(Victim, on_delete=models.PROTECT, related_name="+")
+    names_match = models.BooleanField(default=True)
+    date_of_birth_match = models.BooleanField(default=True)
+    nationality_match = models.BooleanField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["first"], name="duplicate_first"),
+            models.Index(fields=["second"], name="duplicate_second"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(first=F("second")), name="duplicate_two_records"),
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=("open", "merged", "dismissed")),
+                name="duplicate_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"possible duplicate {self.first_id} / {self.second_id} ({self.status})"
+
+    @property
+    def victims(self) -> tuple[Victim, Victim]:
+        return (self.first, self.second)
 
 
 class VictimGroupObjectPermission(GroupObjectPermissionBase):

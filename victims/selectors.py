@@ -1,8 +1,10 @@
 """Reads of victims, scoped to the caller: what a caller may not see does not exist for them."""
 
-from django.db.models import Case, Prefetch, Q, QuerySet, When
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models.functions import JSONObject
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from core.normalise import name_key
 from core.permissions import granted_to_organisation
 from core.roles import POLICE_ROLES, Role
@@ -13,6 +15,7 @@ from .models import (
     Application,
     ApplicationChange,
     Disclosure,
+    PossibleDuplicate,
     SupportEngagement,
     Victim,
     VictimGroupObjectPermission,
@@ -32,6 +35,11 @@ def victim_list(*, user: User) -> QuerySet[Victim]:
     )
 
 
+# A part of a name or crime reference is matched through trigram indexes, which need three
+# characters: a shorter search text matches whole references only (the pages ask for three).
+SEARCH_MIN_CHARACTERS = 3
+
+
 def victims_matching(victims: QuerySet[Victim], text: str) -> QuerySet[Victim]:
     """Those of `victims` whose reference is `text` (any case), or whose name contains it, with
     accents, case and spacing ignored: part of the given names or the family name, or the full
@@ -41,7 +49,7 @@ def victims_matching(victims: QuerySet[Victim], text: str) -> QuerySet[Victim]:
     text = text.strip()
     condition = Q(reference=text.upper())  # references are stored in capitals
     key = name_key(text)
-    if key:
+    if len(key) >= SEARCH_MIN_CHARACTERS:  # shorter, no trigram: the index could not serve it
         condition |= Q(search_name__contains=key)
     return victims.alias(search_name=full_name_key()).filter(condition)
 
@@ -58,6 +66,7 @@ def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
     `cases.selectors.case_list`, passed in because cases sit above victims."""
     return (
         victim_list(user=user)
+        .annotate(merged_records=merged_records())
         .select_related("hold")
         .prefetch_related(
             "dependants",
@@ -73,6 +82,16 @@ def victim_detail(*, user: User, victim_id, visible_cases: QuerySet) -> Victim:
             ),
         )
         .get(pk=victim_id)
+    )
+
+
+def merged_records() -> ArraySubquery:
+    """The records merged into the victim (`{"reference", "merged_at"}`, oldest merge first):
+    the merge on the surviving record's history, in one subquery."""
+    return ArraySubquery(
+        Victim.records.filter(merged_into=OuterRef("pk"))
+        .order_by("merged_at", "pk")
+        .values(record=JSONObject(reference="reference", merged_at="merged_at"))
     )
 
 
@@ -140,3 +159,35 @@ def application_for_take_over(*, user: User, application_id) -> Application:
 def application_history(*, application: Application) -> QuerySet[ApplicationChange]:
     """Every change of the application, newest first, with who made it."""
     return application.history.select_related("by", "organisation").order_by("-at", "-id")
+
+
+def possible_duplicate_list(*, user: User, open_only: bool = True) -> QuerySet[PossibleDuplicate]:
+    """Possible duplicates a police supervisor may decide: those where either record has a case
+    of the supervisor's force. Open ones only, unless `open_only` is False. Anyone else: none."""
+    if (
+        not user.is_authenticated
+        or not user.has_role(Role.POLICE_SUPERVISOR)
+        or user.organisation_id is None
+    ):
+        return PossibleDuplicate.objects.none()
+    force = user.organisation_id
+    pairs = PossibleDuplicate.objects.filter(
+        Q(first__cases__force_id=force) | Q(second__cases__force_id=force)
+    )
+    if open_only:
+        pairs = pairs.filter(status=PossibleDuplicate.Status.OPEN)
+    return (
+        PossibleDuplicate.objects.filter(pk__in=pairs.values("pk"))
+        .select_related("first", "second", "proposed_by__organisation")
+        .annotate(first_forces=_forces_of("first_id"), second_forces=_forces_of("second_id"))
+    )
+
+
+def _forces_of(victim_field: str) -> ArraySubquery:
+    """The names of the forces with a case of the pair's victim, in one subquery per column."""
+    return ArraySubquery(
+        Organisation.objects.filter(cases__victim_id=OuterRef(victim_field))
+        .order_by("name")
+        .values("name")
+        .distinct()
+    )

@@ -7,6 +7,12 @@ from . import views
 app_name = "victims"
 
 urlpatterns = [
+    path("possible-duplicates", views.possible_duplicates, name="possible_duplicates"),
+    path(
+        "possible-duplicates/<uuid:pair_id>",
+        views.possible_duplicate_decide,
+        name="possible_duplicate_decide",
+    ),
     path("", views.victim_list_page, name="list"),
     path("<uuid:victim_id>", views.victim_detail, name="detail"),
     path("<uuid:victim_id>/support-referral", views.support_referral, name="support_referral"),

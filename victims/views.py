@@ -37,6 +37,7 @@ from core.permissions import (
 from core.roles import Role
 from protocol.policy import current_policy
 from protocol.selectors import hold_for_victim
+from protocol.services import merges
 from protocol.services import support as support_services
 
 from . import disclosure, forms
@@ -44,6 +45,7 @@ from .models import (
     OPEN_SUPPORT_STATUSES,
     REFERRAL_NEW,
     Application,
+    PossibleDuplicate,
     SupportEngagement,
     Victim,
 )
@@ -52,6 +54,7 @@ from .selectors import (
     application_get,
     application_history,
     disclosure_list,
+    possible_duplicate_list,
     support_referral_get,
     support_referral_list,
     victim_get,
@@ -112,6 +115,8 @@ def victim_list_page(request):
     form = forms.VictimFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     victims = victim_list(user=request.user).select_related("hold")
+    if form.errors:  # a search that could not be made lists nothing, beside its error
+        victims = victims.none()
     if filters.get("q"):
         victims = victims_matching(victims, filters["q"])
     if filters.get("hold_status"):
@@ -698,3 +703,53 @@ def application_take_over(request, application_id: UUID):
         return redirect("victims:detail", victim_id=application.victim_id)
     messages.success(request, _("Application taken over: your organisation now keeps it."))
     return redirect("victims:application_change", application_id=application.pk)
+
+
+# --- Possible duplicates (police supervisors) ------------------------------------------------
+
+SUPERVISOR = (Role.POLICE_SUPERVISOR,)
+
+
+@role_required(*SUPERVISOR, object_type="possible_duplicate", actions={"GET": "list"})
+def possible_duplicates(request, errors=None):
+    """Records that may be one person, where either is of the supervisor's force: merge (one
+    supervisor proposes, the other force confirms) or dismiss. Recorded as the API records it."""
+    pairs, listing = listed(
+        request,
+        possible_duplicate_list(user=request.user).order_by("-created_at", "-pk"),
+        object_type="possible_duplicate",
+    )
+    return render(
+        request,
+        "victims/possible_duplicates.html",
+        {"pairs": pairs, "listing": listing, "form": errors},
+    )
+
+
+@role_required(*SUPERVISOR, object_type="possible_duplicate", actions={"POST": "change"})
+def possible_duplicate_decide(request, pair_id: UUID):
+    """Propose or confirm a merge, or dismiss the pair; back to the list, saying what happened."""
+    if request.method != "POST":
+        return redirect("victims:possible_duplicates")
+    decision = request.POST.get("decision")
+    decide = {
+        "merge": merges.possible_duplicate_merge,
+        "dismiss": merges.possible_duplicate_dismiss,
+    }.get(decision or "")
+    try:
+        with audited(
+            request,
+            action="change",
+            object_type="possible_duplicate",
+            object_id=pair_id,
+            hidden=PossibleDuplicate,
+        ) as access:
+            if decide is None:
+                raise ConflictError(_("Choose whether to merge the records or dismiss the pair."))
+            answer = decide(user=request.user, pair_id=pair_id)
+            access.detail = decision
+    except ConflictError as error:
+        summary = [{"href": None, "text": str(error)}]
+        return possible_duplicates(request, errors={"errors": True, "summary_errors": summary})
+    messages.success(request, merges.decision_message(answer))
+    return redirect("victims:possible_duplicates")

@@ -1,6 +1,5 @@
 """Accounts API: tokens, organisations, users (administrators) and the access log (auditors)."""
 
-from django.conf import settings
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -187,7 +186,7 @@ class UserListView(ApiView):
                     organisation=data["organisation"],
                     roles=data["roles"],
                     full_name=data.get("full_name", ""),
-                    base_url=settings.SITE_URL or request.build_absolute_uri("/"),
+                    base_url=services.site_url(request),
                     request=request,
                 )
             else:
@@ -267,14 +266,15 @@ class UserSetUpLinkView(ApiView):
         tags=["users"],
     )
     def post(self, request, user_id):
-        with self.audited(action="change", object_type="user", object_id=user_id, hidden=User):
+        with self.audited(
+            action="change",
+            object_type="user",
+            object_id=user_id,
+            detail=services.SET_UP_LINK_SENT,
+            hidden=User,
+        ):
             account = selectors.user_get(user=request.user, user_id=user_id)
-            services.set_up_link_send(
-                by=request.user,
-                account=account,
-                base_url=settings.SITE_URL or request.build_absolute_uri("/"),
-                request=request,
-            )
+            services.set_up_link_send(account=account, base_url=services.site_url(request))
         return Response(
             {"detail": f"A set-up link was sent to {account.email}."},
             status=status.HTTP_202_ACCEPTED,

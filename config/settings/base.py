@@ -168,6 +168,9 @@ API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# Failures for one account from all addresses together that lock it from every address (an
+# attack spread over many addresses; IPv6 addresses count by /64 network).
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 100)
 # How long an emailed set-up link works (it also stops working once used).
 PASSWORD_RESET_TIMEOUT = env_int("SET_UP_LINK_HOURS", 72) * 60 * 60
 

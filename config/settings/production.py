@@ -16,6 +16,16 @@ if not AUDIT_HMAC_KEY or len(AUDIT_HMAC_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_HMAC_KEY must be set (at least 32 characters) in production.")
 
 DEBUG = False
+# Links in e-mails (a set-up link) are built from SITE_URL, never from a request's Host header.
+# Unset, it is the first allowed host over https; a wildcard first host needs SITE_URL set.
+if not SITE_URL:  # noqa: F405
+    _first_host = ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "*"  # noqa: F405
+    if _first_host == "*" or _first_host.startswith("."):
+        raise ImproperlyConfigured(
+            "SITE_URL must be set (for example https://casework.example.gov.uk) in production "
+            "when the first of DJANGO_ALLOWED_HOSTS is a wildcard."
+        )
+    SITE_URL = f"https://{_first_host}"
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)

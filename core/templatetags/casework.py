@@ -259,6 +259,7 @@ _SECTIONS = {
     ("cases", ""): "cases",
     ("victims", "referral_"): "referrals",
     ("victims", "referrals"): "referrals",
+    ("victims", "possible_duplicate"): "duplicates",
     ("victims", ""): "victims",
     ("", "hold_check"): "check",
     ("", "review_queue"): "review",
@@ -299,8 +300,10 @@ TRIGGER_LABELS = {
     "application": "Application changed",
     "override": "Override decided",
     "end_confirmation": "End confirmed",
+    "merge": "Records merged",
     "sweep": "Scheduled check",
     "command": "Re-evaluated by an operator",
+    "hold_check": "Re-evaluated for a hold check",
 }
 
 

@@ -5,8 +5,6 @@ IE learns only what PROTOCOL.md "What each party learns" allows: a check answers
 the same for a person never heard of and for one whose hold is not in force.
 """
 
-from dataclasses import asdict
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -109,7 +107,15 @@ class HoldCheckView(ApiView):
         answer = services.hold_check(user=request.user, request=request, **person)
         # The answer's five fields as they are (HoldCheckSerializer documents them); the
         # renderer writes the date and the UUID in ISO form, as the serializer would.
-        return Response(asdict(answer))
+        return Response(
+            {
+                "check_id": answer.check_id,
+                "in_force": answer.in_force,
+                "hold_reference": answer.hold_reference,
+                "protected_until": answer.protected_until,
+                "contact": answer.contact,
+            }
+        )
 
 
 class ReviewQueueView(ApiView):

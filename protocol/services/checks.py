@@ -8,9 +8,9 @@ from uuid import UUID, uuid4
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import audit
+from accounts.models import AccessEvent, User
 from core.normalise import home_office_reference_key, name_key
-from core.permissions import record_access
 
 from . import evaluation
 from .evaluation import Trigger
@@ -32,13 +32,15 @@ class HoldCheckAnswer:
 # leaves (the check and one disclosure per matching victim) are one statement.
 # (`<> ''` repeats the partial index's condition, so a prepared statement's generic plan can
 # use it too.)
+# A record merged into another (ADR 0012) matches as the record it became: its identifiers still
+# name the person, and a merge must never make a check read "no hold".
 _MATCH_BY_REFERENCE = """
-    SELECT id FROM victims_victim
+    SELECT coalesce(merged_into_id, id) AS id FROM victims_victim
     WHERE home_office_reference_key = %(reference)s AND home_office_reference_key <> ''
 """
 # Dependants are covered by their victim's hold.
 _MATCH_BY_IDENTITY = """
-    SELECT id FROM victims_victim
+    SELECT coalesce(merged_into_id, id) AS id FROM victims_victim
     WHERE family_name_key = %(family)s AND given_names_key = %(given)s
       AND date_of_birth = %(born)s
     UNION
@@ -47,12 +49,24 @@ _MATCH_BY_IDENTITY = """
       AND date_of_birth = %(born)s
 """
 _MATCH_NOBODY = "SELECT NULL::uuid AS id WHERE false"
+# The matching holds whose stored decision may lag the facts (the sweep's condition, see
+# `holds_needing_evaluation`) are found by the same statement: when there are any, it writes
+# nothing and answers only their victims, which are re-evaluated (locking their holds) before
+# the statement runs again, told not to look for lag a second time. Usually there are none, and
+# the statement also locks the access log's chain head the check's event will extend
+# (`accounts.audit.lock_chain`'s statement), so the check, its records and the head's lock are
+# one round trip and the event's append is the second. The head is locked only when nothing
+# lags: a re-evaluation locks holds before any head, as every other writer does.
 _CHECK = """
 WITH matched AS ({match}),
 hold AS (
-    SELECT id, victim_id, reference, protected_until, in_force FROM protocol_hold
-    WHERE victim_id IN (SELECT id FROM matched)
+    SELECT hold.id, hold.victim_id, hold.reference, hold.protected_until, hold.in_force,
+           (hold.evaluated_version < victim.facts_version OR hold.next_due_on <= %(on)s) AS lags
+    FROM protocol_hold AS hold JOIN victims_victim AS victim ON victim.id = hold.victim_id
+    WHERE hold.victim_id IN (SELECT id FROM matched)
 ),
+lagging AS (SELECT victim_id FROM hold WHERE lags AND %(look_for_lag)s),
+fresh AS (SELECT NOT EXISTS (SELECT FROM lagging) AS fresh),
 chosen AS (  -- of several holds in force, the one that protects longest (no end date: longest)
     SELECT * FROM hold WHERE in_force
     ORDER BY protected_until DESC NULLS FIRST, reference LIMIT 1
@@ -61,6 +75,7 @@ check_row AS (
     INSERT INTO protocol_holdcheck (id, at, by_id, hold_id, answered_in_force)
     SELECT %(check)s, %(now)s, %(by)s, chosen.id, chosen.id IS NOT NULL
     FROM (SELECT) AS one LEFT JOIN chosen ON true
+    WHERE (SELECT fresh FROM fresh)
 ),
 disclosure AS (
     INSERT INTO victims_disclosure (id, victim_id, at, organisation_id, categories, purpose, by_id)
@@ -69,24 +84,29 @@ disclosure AS (
            CASE WHEN hold.id = chosen.id THEN %(told_in_force)s ELSE %(told_not_in_force)s END,
            %(by)s
     FROM hold LEFT JOIN chosen ON true
+    WHERE (SELECT fresh FROM fresh)
+),
+head AS (
+    SELECT hmac, event_count FROM accounts_auditchainhead
+    WHERE chain = %(chain)s AND (SELECT fresh FROM fresh)
+    FOR UPDATE
 )
-SELECT chosen.reference, chosen.protected_until,
-       force.name, force.contact_team, force.contact_phone, force.contact_email
-FROM chosen LEFT JOIN LATERAL (  -- the force that referred the victim most recently
+SELECT lagging.victim_id, NULL, NULL::date, NULL, NULL, NULL, NULL, NULL, NULL::bigint
+FROM lagging
+UNION ALL
+SELECT NULL, chosen.reference, chosen.protected_until,
+       force.name, force.contact_team, force.contact_phone, force.contact_email,
+       head.hmac, head.event_count
+FROM (SELECT) AS one
+LEFT JOIN chosen ON true
+LEFT JOIN LATERAL (  -- the force that referred the person first (ADR 0012)
     SELECT organisation.* FROM cases_case AS c
     JOIN accounts_organisation AS organisation ON organisation.id = c.force_id
     WHERE c.victim_id = chosen.victim_id
-    ORDER BY c.referred_on DESC, c.created_at DESC LIMIT 1
+    ORDER BY c.created_at, c.id LIMIT 1
 ) AS force ON true
-"""
-# The matching holds whose stored decision may lag the facts (the sweep's condition, see
-# `holds_needing_evaluation`): usually none, so a check costs one short statement more.
-_LAGGING = """
-SELECT hold.victim_id FROM protocol_hold AS hold
-JOIN victims_victim AS victim ON victim.id = hold.victim_id
-WHERE hold.victim_id IN ({match})
-  AND (hold.evaluated_version < victim.facts_version OR hold.next_due_on <= %(on)s)
-ORDER BY hold.victim_id
+LEFT JOIN head ON true
+WHERE (SELECT fresh FROM fresh)
 """
 _TOLD = "Immigration Enforcement checked whether a hold is in force and was told: {}"
 
@@ -137,26 +157,32 @@ def hold_check(
     check_id = uuid4()
     answer = HoldCheckAnswer(check_id, False, None, None, None)
     with transaction.atomic(), connection.cursor() as cursor:
-        if match is not None:
-            on = evaluation.today()
-            cursor.execute(_LAGGING.format(match=sql), {**parameters, "on": on})
-            for (victim_id,) in cursor.fetchall():
-                evaluation.hold_reevaluate(victim_id=victim_id, trigger=Trigger.SWEEP, on=on)
-        cursor.execute(
-            _CHECK.format(match=sql),
-            {
-                **parameters,
-                "check": check_id,
-                "now": timezone.now(),
-                "by": user.pk,
-                "organisation": user.organisation_id,
-                "told_in_force": _TOLD.format("a hold is in force"),
-                "told_not_in_force": _TOLD.format("no hold in force"),
-            },
-        )
-        row = cursor.fetchone()
-        if row is not None:
-            reference, protected_until, force, team, phone, email = row
+        on = evaluation.today()
+        chain = audit.pick_chain()
+        statement = _CHECK.format(match=sql)
+        values = {
+            **parameters,
+            "on": on,
+            "look_for_lag": True,
+            "chain": chain,
+            "check": check_id,
+            "now": timezone.now(),
+            "by": user.pk,
+            "organisation": user.organisation_id,
+            "told_in_force": _TOLD.format("a hold is in force"),
+            "told_not_in_force": _TOLD.format("no hold in force"),
+        }
+        cursor.execute(statement, values)
+        rows = cursor.fetchall()
+        lagging = sorted(row[0] for row in rows if row[0] is not None)
+        if lagging:
+            for victim_id in lagging:
+                evaluation.hold_reevaluate(victim_id=victim_id, trigger=Trigger.HOLD_CHECK, on=on)
+            # Answered from the decisions just written (and locked), as they stand now.
+            cursor.execute(statement, {**values, "look_for_lag": False})
+            rows = cursor.fetchall()
+        (_, reference, protected_until, force, team, phone, email, last_hmac, events) = rows[0]
+        if reference is not None:
             answer = HoldCheckAnswer(
                 check_id=check_id,
                 in_force=True,
@@ -168,11 +194,21 @@ def hold_check(
                     else None
                 ),
             )
-        record_access(
+        head = (
+            audit.ChainHead(last_hmac, events)
+            if last_hmac is not None
+            else audit.lock_chain(cursor, chain)  # a chain without its head row yet
+        )
+        audit.append_event(
+            cursor,
+            head=head,
             user=user,
+            request=request,
             action="hold_check",
             object_type="hold_check",
             object_id=str(check_id),
-            request=request,
+            outcome=AccessEvent.Outcome.ALLOWED,
+            detail="",
+            chain=chain,
         )
     return answer

@@ -22,8 +22,12 @@ def notify(*, hold: Hold, kind: str, message: str) -> None:
     )
 
 
-def notify_organisation(*, organisation: Organisation, hold: Hold, kind: str, message: str) -> None:
+def notify_organisation(
+    *, organisation: Organisation, hold: Hold, kind: str, message: str
+) -> Notification:
     """Tell one organisation about a step on a hold (a support referral made, accepted or
-    declined; consent withdrawn). In the caller's transaction; the message names references
-    only, never a person."""
-    Notification.objects.create(organisation=organisation, hold=hold, kind=kind, message=message)
+    declined; consent withdrawn; IE, when a merge ends an override). In the caller's
+    transaction; the message names references only, never a person."""
+    return Notification.objects.create(
+        organisation=organisation, hold=hold, kind=kind, message=message
+    )

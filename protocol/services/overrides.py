@@ -15,6 +15,7 @@ from victims import services as victims_services
 from ..models import EndConfirmation, Hold, Override
 from ..policy import current_policy
 from ..rules import values
+from ..selectors import resolved_hold_reference
 from . import evaluation
 from .evaluation import Trigger
 from .notifications import notify
@@ -53,7 +54,11 @@ def override_request(
     if not justification or not justification.strip():
         raise ValidationError({"justification": ["Explain why the override is needed."]})
     _check_expiry(expires_on)
-    hold = Hold.objects.select_for_update().filter(reference=hold_reference).first()
+    hold = (
+        Hold.objects.select_for_update()
+        .filter(reference=resolved_hold_reference(hold_reference))
+        .first()
+    )
     if hold is None or not hold.in_force:
         raise ConflictError(NOT_OVERRIDABLE)
     if hold.overrides.filter(status__in=("requested", "approved")).exists():
@@ -149,7 +154,11 @@ def end_confirm(*, hold_reference: str, by: User, reason: str) -> Hold:
     for any other reference, known or not)."""
     if reason not in values.END_REASONS:
         raise ValidationError({"reason": [f"Choose one of: {', '.join(values.END_REASONS)}."]})
-    hold = Hold.objects.select_for_update().filter(reference=hold_reference).first()
+    hold = (
+        Hold.objects.select_for_update()
+        .filter(reference=resolved_hold_reference(hold_reference))
+        .first()
+    )
     if hold is None:
         raise ConflictError(NOT_ENDABLE)
     # Decide on the facts as they are now, not on a stored decision that may lag them.

@@ -21,6 +21,7 @@ from tests.factories import (
     days_ago,
     make_referral,
 )
+from victims.models import PossibleDuplicate
 from victims.services import application_create, consent_withdraw, support_referral_create
 
 ROLES = (
@@ -243,14 +244,39 @@ def build_world() -> World:
     return world
 
 
+def add_possible_duplicates(world: World) -> None:
+    """Possible duplicates (for modules that set `POSSIBLE_DUPLICATES`)."""
+    users = world.users
+    # Possible duplicates: one of a Northshire and a Southshire record ("own" for Northshire's
+    # supervisor), one of two Southshire records ("other": not Northshire's to see).
+    for scope, officers in (
+        ("own", ("police_officer", "other_officer")),
+        ("other", ("other_officer", "other_officer")),
+    ):
+        twins = [
+            make_referral(
+                users[who], victim={"given_names": "Nadia", "family_name": f"Twin {scope}"}
+            )
+            for who in officers
+        ]
+        world.scope(scope)["pair"] = PossibleDuplicate.objects.get(
+            first=twins[0].victim, second=twins[1].victim
+        )
+    # The withdrawn consent concerns an adviser's organisation, not a force's pairs.
+    world.withdrawn["pair"] = world.own["pair"]
+
+
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> World:
+def world(request, django_db_setup, django_db_blocker) -> World:
     """The world, built once per module and rolled back after it."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield build_world()
+            built = build_world()
+            if getattr(request.module, "POSSIBLE_DUPLICATES", False):
+                add_possible_duplicates(built)
+            yield built
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)

@@ -15,6 +15,7 @@ from .conftest import PASSWORD, ROLES, World, assert_role_sees_only_what_it_may
 POLICE = ("police_officer", "police_supervisor")
 ADVISER = ("support_adviser",)
 OWN_200_OTHER_404 = (200, 404)
+POSSIBLE_DUPLICATES = True  # the world has a pair of records of each scope
 
 
 def today() -> str:
@@ -43,6 +44,7 @@ class Endpoint:
             approved=w.overrides["approved"].pk,
             user=w.users["police_officer"].pk,
             referral=objects["referral"].pk,
+            pair=objects["pair"].pk,
         )
 
 
@@ -256,6 +258,23 @@ ENDPOINTS = {
         lambda w, s, r: {},
         scoped=True,
     ),
+    "possible duplicates": Endpoint(
+        "get", "/api/v1/possible-duplicates", {"police_supervisor": 200}
+    ),
+    "possible duplicate merge": Endpoint(
+        "post",
+        "/api/v1/possible-duplicates/{pair}/merge",
+        {"police_supervisor": OWN_200_OTHER_404},
+        lambda w, s, r: {},
+        scoped=True,
+    ),
+    "possible duplicate dismiss": Endpoint(
+        "post",
+        "/api/v1/possible-duplicates/{pair}/dismiss",
+        {"police_supervisor": OWN_200_OTHER_404},
+        lambda w, s, r: {},
+        scoped=True,
+    ),
 }
 
 
@@ -319,6 +338,7 @@ PLACEHOLDERS = {
     "{approved}": "{override_id}",
     "{user}": "{user_id}",
     "{referral}": "{referral_id}",
+    "{pair}": "{pair_id}",
 }
 
 

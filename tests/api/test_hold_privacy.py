@@ -18,7 +18,7 @@ def test_hold_explanation_hides_the_references_of_another_forces_cases(officer, 
     text = " ".join(own_view["explanation"])
     assert referral.case.reference in text
     assert other.case.reference not in text
-    assert "a case recorded by another force" in text
+    assert "a case of another force" in text
     for decision in own_view["history"]:
         assert other.case.reference not in " ".join(decision["explanation"])
 

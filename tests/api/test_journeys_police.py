@@ -45,7 +45,8 @@ def test_a_referral_creates_victim_case_and_a_hold_in_force_at_once(w):
     response = w.client("police_officer").post("/api/v1/referrals", referral_body(), format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert set(body) == {"victim", "case", "hold"}
+    assert set(body) == {"victim", "case", "hold", "joined"}
+    assert body["joined"] is False
     assert body["hold"] == {
         "reference": body["hold"]["reference"],
         "status": "active",

@@ -147,3 +147,39 @@ def test_records_take_a_fixed_number_of_queries(w, role, url):
         hold_services.hold_reevaluate(victim_id=w.own["victim"].pk)
     many = _queries(client, url)
     assert len(many) == len(few) <= MAX_QUERIES, "\n".join(many)
+
+
+def _statements(client, method: str, url: str, **kwargs) -> list[str]:
+    """The statements of one request, without the transaction's own (BEGIN, COMMIT, savepoints)."""
+    with CaptureQueriesContext(connection) as context:
+        response = getattr(client, method)(url, **kwargs)
+    assert response.status_code == 200, response.content
+    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
+    return [
+        query["sql"]
+        for query in context.captured_queries
+        if not query["sql"].upper().startswith(control)
+    ]
+
+
+def test_a_hold_check_takes_three_statements(w):
+    """The token with its user, organisation and roles; the check (the lag test, the choice of
+    hold, the check row, the disclosures and the lock of the access log's chain head); the
+    access event's append. (It took five: the lag test and the head's lock were their own.)"""
+    client = w.client("ie_caseworker")
+    url, body = "/api/v1/hold-checks", {"home_office_reference": "B1234567"}
+    client.post(url, body, format="json")  # warm the per-process caches first
+    statements = _statements(client, "post", url, data=body, format="json")
+    assert len(statements) == 3, "\n".join(statements)
+    assert "protocol_holdcheck" in statements[1] and "FOR UPDATE" in statements[1]
+
+
+def test_a_police_case_read_takes_four_statements(w):
+    """The token with its user, organisation and roles; the case with its force, victim, hold
+    and status history; the access log's chain head locked; the event appended. (It took five:
+    the status history was a second query.)"""
+    client = w.client("police_officer")
+    url = f"/api/v1/cases/{w.own['case'].pk}"
+    client.get(url)
+    statements = _statements(client, "get", url)
+    assert len(statements) == 4, "\n".join(statements)

@@ -4,6 +4,8 @@ when a password changes or an account is deactivated."""
 
 import re
 
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import AccessEvent, ApiToken, User
@@ -83,6 +85,53 @@ def test_a_set_up_link_goes_to_the_account_never_to_the_administrator(w, mailout
     assert "set-password" not in response.content.decode()
     officer.refresh_from_db()
     assert officer.check_password(PASSWORD)  # the old password works until the link is used
+
+
+class ChainLockSpy(EmailBackend):
+    """Delivers as the test backend does, noting whether the sending transaction then holds
+    the access log's chain lock (a row lock on a chain head)."""
+
+    held: list[bool] = []
+
+    def send_messages(self, messages):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() "
+                "AND relation = 'accounts_auditchainhead'::regclass"
+            )
+            ChainLockSpy.held.append(cursor.fetchone()[0] > 0)
+        return super().send_messages(messages)
+
+
+# Each test makes one request: the test's own transaction keeps any lock to its end.
+def test_a_new_set_up_link_is_mailed_before_the_access_log_is_locked_and_recorded_once(
+    w, mailoutbox, settings
+):
+    settings.EMAIL_BACKEND = "tests.api.test_users.ChainLockSpy"
+    ChainLockSpy.held = []
+    officer = w.users["police_officer"]
+    before = AccessEvent.objects.filter(object_id=str(officer.pk)).count()
+    response = w.client("administrator").post(f"/api/v1/users/{officer.pk}/set-up-link")
+    assert response.status_code == 202
+    assert ChainLockSpy.held == [False]
+    sent = AccessEvent.objects.filter(object_id=str(officer.pk)).order_by("at")[before:]
+    assert [(event.action, event.detail) for event in sent] == [("change", "set-up link sent")]
+
+
+def test_a_new_accounts_link_is_mailed_before_the_access_log_is_locked(w, mailoutbox, settings):
+    settings.EMAIL_BACKEND = "tests.api.test_users.ChainLockSpy"
+    ChainLockSpy.held = []
+    created = w.client("administrator").post(
+        "/api/v1/users",
+        {
+            "email": "new.officer@northshire.example",
+            "organisation": w.users["police_officer"].organisation.code,
+            "roles": ["police_officer"],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert ChainLockSpy.held == [False]
 
 
 def test_deactivation_really_deactivates_and_ends_the_accounts_tokens(w):

@@ -178,3 +178,19 @@ def test_every_worker_of_a_real_gunicorn_is_seen_answering(tmp_path):
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
     assert len(seen) == 3 and seen == children
+
+
+def test_rounds_are_merged_by_their_median_and_counts_summed():
+    from bench.bench_api import median_figures
+
+    runs = [
+        {"rps": rps, "p50_ms": p50, "app_cpu_ms": cpu, "requests": 10, "non_2xx": bad}
+        for rps, p50, cpu, bad in (
+            (100.0, 5.0, None, 0),
+            (300.0, 1.0, 2.0, 1),
+            (200.0, 9.0, 4.0, 0),
+        )
+    ]
+    merged = median_figures(runs)
+    assert (merged["rps"], merged["p50_ms"], merged["app_cpu_ms"]) == (200.0, 5.0, 3.0)
+    assert (merged["requests"], merged["non_2xx"]) == (30, 1)

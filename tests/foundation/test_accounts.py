@@ -200,6 +200,32 @@ def test_an_address_failing_across_many_accounts_is_locked_for_every_account(
     assert [event.detail.split(";")[0] for event in lockouts] == ["address locked for 15 minutes"]
 
 
+def test_failures_spread_over_many_addresses_lock_the_account_from_every_address(officer, settings):
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 8
+    for number in range(8):  # one failure from each address: no address lock, no pair lock
+        page_sign_in(f"198.51.100.{number + 1}", officer.email, "wrong")
+    for address in (ATTACKER, HOME):  # even for its own user, with the right password
+        response, client = page_sign_in(address, officer.email, PASSWORD)
+        assert "Too many failed attempts" in response.content.decode(), address
+        assert "_auth_user_id" not in client.session
+    lockouts = AccessEvent.objects.filter(action="lockout")
+    assert [event.detail.split(";")[0] for event in lockouts] == [
+        "account from every address locked for 15 minutes"
+    ]
+
+
+def test_ipv6_addresses_of_one_64_network_count_as_one_address(officer, settings):
+    for number in range(settings.LOGIN_FAILURE_LIMIT):  # a new address in the /64 each time
+        page_sign_in(f"2001:db8:5:7::{number + 1:x}", officer.email, "wrong")
+    locked, client = page_sign_in("2001:db8:5:7:ffff::9", officer.email, PASSWORD)
+    assert "Too many failed attempts" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    # The next /64 along is another subscriber.
+    response, client = page_sign_in("2001:db8:5:8::1", officer.email, PASSWORD)
+    assert response.status_code == 302
+    assert set(LoginFailure.objects.values_list("ip_address", flat=True)) == {"2001:db8:5:7::"}
+
+
 def test_a_success_clears_the_accounts_failures_at_its_address_but_keeps_them_on_record(
     officer, settings
 ):

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from accounts.audit import GENESIS, ChainHead, lock_chain, record_access, sign_head
-from accounts.audit_verify import checkpoint_latest
+from accounts.audit_verify import checkpoint_latest, checkpoint_save, checkpoint_take, verify_log
 from accounts.models import AccessEvent, AuditChainHead
 from accounts.tasks import checkpoint_access_log
 from core.redis_client import redis_client
@@ -194,6 +194,19 @@ def test_an_untampered_log_passes_against_its_checkpoint_as_it_grows(auditor, ca
     assert f"Every event the checkpoint of {first.taken_at} (Redis) saw is there." in out
     assert "20 access events checked: the chain is intact." in out
     assert checkpoint_latest().event_count == 20
+
+
+def test_a_verification_finishing_late_never_replaces_a_newer_checkpoint(auditor, capsys):
+    events(auditor, 10)
+    slow = verify_log(None)  # a long verify_audit: it read the log with 10 events
+    events(auditor, 10)
+    assert checkpoint_take()  # meanwhile beat took a checkpoint of 20
+    newer = checkpoint_latest()
+    assert checkpoint_save(slow.chains) is None
+    assert checkpoint_latest() == newer and newer.event_count == 20
+    call_command("verify_audit")  # up to date again: it saves
+    assert checkpoint_latest().event_count == 20
+    assert checkpoint_latest().taken_at > newer.taken_at
 
 
 def test_events_cut_from_the_end_and_heads_moved_back_without_the_key_are_noticed(auditor):

@@ -89,3 +89,26 @@ def test_access_log_refuses_update_and_delete(officer):
             connection.cursor() as cursor,
         ):
             cursor.execute(statement, [event.pk])
+
+
+def test_an_access_events_hmac_is_unique_without_a_like_index(officer):
+    """The HMAC keeps its unique index (a replayed event is refused) and no longer has the LIKE
+    index `unique=True` adds (accounts 0008): one index fewer for every event to write."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'accounts_accessevent' "
+            "AND indexdef LIKE '%%(hmac%%'"
+        )
+        definitions = [row[0] for row in cursor.fetchall()]
+    assert len(definitions) == 1, definitions
+    assert definitions[0].startswith("CREATE UNIQUE INDEX")
+    event = record_access(user=officer, action="view", object_type="victim", object_id="1")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_accessevent (at, actor_email, actor_roles, actor_organisation, "
+            "action, object_type, object_id, outcome, request_id, detail, chain, prev_hmac, hmac) "
+            "SELECT at, actor_email, actor_roles, actor_organisation, action, object_type, "
+            "object_id, outcome, request_id, detail, chain, prev_hmac, hmac "
+            "FROM accounts_accessevent WHERE id = %s",
+            [event.pk],
+        )

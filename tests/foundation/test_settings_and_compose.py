@@ -48,6 +48,34 @@ def test_production_settings_pass_check_deploy():
     assert result.returncode == 0, result.stderr + result.stdout
 
 
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        (
+            {"DJANGO_ALLOWED_HOSTS": "casework.example.gov.uk,10.0.0.5"},
+            "https://casework.example.gov.uk",
+        ),
+        (
+            {"DJANGO_ALLOWED_HOSTS": ".example.gov.uk", "SITE_URL": "https://cw.example.gov.uk"},
+            "https://cw.example.gov.uk",
+        ),
+        ({"DJANGO_ALLOWED_HOSTS": ".example.gov.uk"}, "SITE_URL must be set"),
+    ],
+)
+def test_production_links_never_come_from_a_request_host(environment, expected):
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SITE_URL)",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=SECRET,
+        AUDIT_HMAC_KEY=AUDIT_KEY,
+        **environment,
+    )
+    output = result.stdout.strip().splitlines()[-1:] if result.returncode == 0 else []
+    assert output == [expected] or (result.returncode != 0 and expected in result.stderr)
+
+
 def test_options_in_the_database_url_are_kept_beside_the_services_own():
     result = _manage(
         "shell",
@@ -99,7 +127,12 @@ def test_compose_runs_the_production_shape():
     redis_command = " ".join(services["redis"]["command"])
     assert "--appendonly yes" in redis_command
     assert "--maxmemory-policy noeviction" in redis_command
-    assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
+    assert services["web"]["command"][:4] == [
+        "gunicorn",
+        "-c",
+        "config/gunicorn.py",
+        "config.wsgi:application",
+    ]
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
     assert services["beat"]["deploy"]["replicas"] == 1

@@ -69,7 +69,8 @@ def test_a_check_after_a_reopened_investigation_answers_in_force_with_the_worker
     fresh = Hold.objects.select_related("victim").get(pk=hold.pk)
     assert (fresh.status, fresh.in_force) == ("active", True)
     assert fresh.evaluated_version == fresh.victim.facts_version
-    assert fresh.decisions.order_by("-decided_at").first().status == "active"
+    latest = fresh.decisions.order_by("-decided_at").first()
+    assert (latest.status, latest.trigger) == ("active", "hold_check")  # recorded as the check's
     assert HoldCheck.objects.order_by("-at").first().answered_in_force
     # ...and no worker did: the message is still waiting.
     assert queue_length(celery_queue) == waiting

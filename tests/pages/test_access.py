@@ -220,6 +220,13 @@ def _pages(s: Scene) -> dict[str, Page]:
             ("view", "override", approved),
             ("view", "override", approved),
         ),
+        # Police supervisors only (none of ROLES): see the possible-duplicate tests below.
+        "possible duplicates": Page(
+            reverse("victims:possible_duplicates"),
+            set(),
+            ("list", "possible_duplicate", ""),
+            ("list", "possible_duplicate", ""),
+        ),
     }
 
 
@@ -802,3 +809,83 @@ def test_after_consent_is_withdrawn_every_page_of_the_organisation_is_a_404_for_
         assert client.post(url, {"status": "engaged"}).status_code == 404, url
     for name in ("victim", "victim record", "consent withdrawal"):
         assert client_for(officer).get(pages[name].url).status_code == 200, name
+
+
+# --- Possible duplicates: police supervisors only ----------------------------------------------
+
+
+@pytest.fixture
+def duplicate_pair(officer, other_officer):
+    """A Northshire and a Southshire record that may be one person, and a pair of two
+    Southshire records (not Northshire's to see)."""
+    from victims.models import PossibleDuplicate
+
+    pairs = []
+    for family, officers in (("Twin", (officer, other_officer)), ("Other", (other_officer,) * 2)):
+        twins = [
+            make_referral(who, victim={"given_names": "Nadia", "family_name": family})
+            for who in officers
+        ]
+        pairs.append(PossibleDuplicate.objects.get(first=twins[0].victim, second=twins[1].victim))
+    return pairs
+
+
+@pytest.fixture
+def supervisor(force):
+    return UserFactory(
+        role="police_supervisor", organisation=force, email="supervisor@northshire.example"
+    )
+
+
+def test_a_supervisor_opens_the_duplicates_page_and_it_is_recorded(
+    duplicate_pair, supervisor, client_for
+):
+    before = last_event_id()
+    response = client_for(supervisor).get(reverse("victims:possible_duplicates"))
+    assert response.status_code == 200
+    own, other = duplicate_pair
+    assert own.first.reference in response.text
+    assert other.first.reference not in response.text  # two records of another force only
+    assert events_since(before, supervisor) == [("list", "possible_duplicate", "", "allowed")]
+
+
+@pytest.mark.parametrize("decision", ["merge", "dismiss"])
+def test_a_decision_through_the_page_leaves_the_event_the_api_leaves(
+    decision, duplicate_pair, supervisor, client_for, api
+):
+    own, _ = duplicate_pair
+
+    def through_page():
+        before = last_event_id()
+        url = reverse("victims:possible_duplicate_decide", args=[own.pk])
+        response = client_for(supervisor).post(url, {"decision": decision})
+        assert response.status_code == 302
+        return events_since(before, supervisor)
+
+    def through_api():
+        before = last_event_id()
+        response = api(supervisor).post(f"/api/v1/possible-duplicates/{own.pk}/{decision}")
+        assert response.status_code == 200, response.json()
+        return events_since(before, supervisor)
+
+    page_events, api_events = _undone(through_page), _undone(through_api)
+    assert page_events == api_events == [("change", "possible_duplicate", str(own.pk), "allowed")]
+
+
+@pytest.mark.parametrize("decision", ["merge", "dismiss"])
+def test_another_forces_pair_does_not_exist_and_the_try_is_recorded(
+    decision, duplicate_pair, supervisor, officer, client_for
+):
+    _, other = duplicate_pair
+    url = reverse("victims:possible_duplicate_decide", args=[other.pk])
+    before = last_event_id()
+    assert client_for(supervisor).post(url, {"decision": decision}).status_code == 404
+    assert events_since(before, supervisor) == [
+        ("change", "possible_duplicate", str(other.pk), "denied")
+    ]
+    before = last_event_id()
+    assert client_for(officer).post(url, {"decision": decision}).status_code == 403
+    assert events_since(before, officer) == [
+        ("change", "possible_duplicate", str(other.pk), "denied")
+    ]
+    assert other.__class__.objects.get(pk=other.pk).status == "open"

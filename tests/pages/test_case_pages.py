@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from cases.models import Case, CaseStatusChange
 from tests.factories import days_ago, make_referral
+from victims.models import Victim
+from victims.selectors import victims_matching
 
 from .conftest import date_data, error_summary, text_of
 
@@ -46,6 +48,18 @@ def test_search_and_filters_narrow_the_list(officer, client_for):
     assert "No cases match your search" in text_of(
         client.get(reverse("cases:list"), {"q": "nobody"})
     )
+
+
+def test_a_search_shorter_than_a_trigram_is_refused_with_its_reason(officer, client_for):
+    referral = make_referral(officer, victim={"given_names": "Thi Lan", "family_name": "Ng"})
+    client = client_for(officer)
+    assert referral.case.reference in text_of(client.get(reverse("cases:list")))
+    text = text_of(client.get(reverse("cases:list"), {"q": "ng"}))
+    assert "Search for at least 3 characters of a name or reference" in text
+    assert referral.case.reference not in text
+    # The selector itself never matches part of a name on fewer than 3 characters.
+    assert not victims_matching(Victim.objects.all(), "ng").exists()
+    assert victims_matching(Victim.objects.all(), "thi lan ng").exists()
 
 
 def test_the_list_is_paginated_and_keeps_the_filters(

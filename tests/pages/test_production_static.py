@@ -29,7 +29,7 @@ ROLES = ["officer", "adviser", "caseworker", "senior", "auditor", "analyst"]
 ROLES += ["administrator"]
 # Not pages: the API, its schema and docs (JSON and drf-spectacular's own), the admin (tested in
 # tests/foundation), the health check (JSON), and sign-out (a POST).
-POST_ONLY = {"cases:referral_dependant_remove"}
+POST_ONLY = {"cases:referral_dependant_remove", "victims:possible_duplicate_decide"}
 NOT_PAGES = ("api", "schema", "api-docs", "healthz", "admin", "admin-sign-in", "accounts:logout")
 # A button's action (POST only), not a page.
 NOT_PAGES += ("victims:application_take_over",)
@@ -133,6 +133,10 @@ def pages(referred_to_haven, review_due_hold, senior, officer, adviser):
         "victims:application_new": reverse("victims:application_new", args=[victim.pk]),
         "victims:record": reverse("victims:record", args=[victim.pk]),
         "victims:application_change": reverse("victims:application_change", args=[application.pk]),
+        "victims:possible_duplicates": reverse("victims:possible_duplicates"),
+        "victims:possible_duplicate_decide": reverse(
+            "victims:possible_duplicate_decide", args=["00000000-0000-0000-0000-000000000000"]
+        ),
         "hold_check": reverse("hold_check"),
         "review_queue": reverse("review_queue"),
         "override_list": reverse("override_list"),

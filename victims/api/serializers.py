@@ -188,6 +188,11 @@ class VictimCaseSerializer(serializers.Serializer):
     prosecution_status = serializers.ChoiceField(choices=values.PROSECUTION_STATUSES)
 
 
+class MergedRecordSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    merged_at = serializers.DateTimeField()
+
+
 # Each personal field of the victim's answer, as the declaration names it (victims.disclosure):
 # the answer keeps only those its reader's kind is shown.
 VICTIM_ANSWER_FIELDS = {
@@ -230,6 +235,9 @@ class VictimSerializer(serializers.Serializer):
     )
     support_engagements = SupportEngagementSerializer(many=True)
     applications = ApplicationSerializer(many=True)
+    merged_records = MergedRecordSerializer(
+        many=True, help_text="Records merged into this one (possible duplicates), oldest first."
+    )
     created_at = serializers.DateTimeField()
 
     def __init__(self, *args, **kwargs):
@@ -324,3 +332,78 @@ class ApplicationChangeSerializer(serializers.Serializer):
 
 class ApplicationDetailSerializer(ApplicationSerializer):
     history = ApplicationChangeSerializer(many=True, help_text="Every change, newest first")
+
+
+# --- Possible duplicates ----------------------------------------------------------------------
+
+
+class DuplicateRecordSerializer(serializers.Serializer):
+    """One record of a possible duplicate: its reference and the forces with a case of it."""
+
+    reference = serializers.CharField()
+    forces = serializers.ListField(child=serializers.CharField())
+
+
+class DuplicateMatchesSerializer(serializers.Serializer):
+    names = serializers.BooleanField(source="names_match")
+    date_of_birth = serializers.BooleanField(source="date_of_birth_match")
+    nationality = serializers.BooleanField(source="nationality_match")
+
+
+class PossibleDuplicateSerializer(serializers.Serializer):
+    """A pair of records that may be one person, as both forces' supervisors see it."""
+
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=("open", "merged", "dismissed"))
+    first = serializers.SerializerMethodField(help_text="The record referred first: it survives.")
+    second = serializers.SerializerMethodField()
+    matches = DuplicateMatchesSerializer(source="*")
+    merge_proposed_by = serializers.SerializerMethodField(
+        help_text="The force of the supervisor who proposed the merge, or null."
+    )
+    merge_proposed_at = serializers.DateTimeField(source="proposed_at", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(DuplicateRecordSerializer)
+    def get_first(self, pair) -> dict:
+        return {"reference": pair.first.reference, "forces": getattr(pair, "first_forces", [])}
+
+    @extend_schema_field(DuplicateRecordSerializer)
+    def get_second(self, pair) -> dict:
+        return {"reference": pair.second.reference, "forces": getattr(pair, "second_forces", [])}
+
+    def get_merge_proposed_by(self, pair) -> str | None:
+        if pair.proposed_by is None:
+            return None
+        return pair.proposed_by.organisation.name if pair.proposed_by.organisation else None
+
+
+class IdReferenceSchema(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+
+
+class MergeAnswerSerializer(serializers.Serializer):
+    """What a merge call did: `proposed` (waiting for the other force) or `merged`."""
+
+    status = serializers.SerializerMethodField()
+    possible_duplicate = PossibleDuplicateSerializer(source="pair")
+    survivor = serializers.SerializerMethodField()
+    hold = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=("proposed", "merged")))
+    def get_status(self, answer) -> str:
+        return "merged" if answer.merged else "proposed"
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"id": {"type": "string"}, "reference": {"type": "string"}},
+        }
+    )
+    def get_survivor(self, answer) -> dict:
+        return {"id": str(answer.survivor.pk), "reference": answer.survivor.reference}
+
+    @extend_schema_field(HoldSummarySerializer(allow_null=True))
+    def get_hold(self, answer) -> dict | None:
+        return None if answer.hold is None else HoldSummarySerializer(answer.hold).data

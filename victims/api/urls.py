@@ -54,4 +54,19 @@ urlpatterns = [
         views.ConsentWithdrawalView.as_view(),
         name="api-victim-consent-withdrawals",
     ),
+    path(
+        "possible-duplicates",
+        views.PossibleDuplicateListView.as_view(),
+        name="api-possible-duplicates",
+    ),
+    path(
+        "possible-duplicates/<uuid:pair_id>/merge",
+        views.PossibleDuplicateMergeView.as_view(),
+        name="api-possible-duplicate-merge",
+    ),
+    path(
+        "possible-duplicates/<uuid:pair_id>/dismiss",
+        views.PossibleDuplicateDismissView.as_view(),
+        name="api-possible-duplicate-dismiss",
+    ),
 ]

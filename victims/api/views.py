@@ -12,9 +12,11 @@ from rest_framework.response import Response
 from cases.selectors import case_list
 from core.api import ApiView, cursor_pagination, error_responses
 from core.permissions import ADVISER, POLICE
+from core.roles import Role
+from protocol.services import merges
 from protocol.services import support as support_services
 from victims import disclosure, selectors, services
-from victims.models import Application, SupportEngagement, Victim
+from victims.models import Application, PossibleDuplicate, SupportEngagement, Victim
 
 from .serializers import (
     ApplicationDetailSerializer,
@@ -24,6 +26,8 @@ from .serializers import (
     ConsentWithdrawalInputSerializer,
     ConsentWithdrawalSerializer,
     DisclosureSerializer,
+    MergeAnswerSerializer,
+    PossibleDuplicateSerializer,
     SupportEngagementSerializer,
     SupportReferralDeclineSerializer,
     SupportReferralFilterSerializer,
@@ -390,3 +394,98 @@ class DisclosureListView(ApiView):
         ):
             victim = selectors.victim_get(user=request.user, victim_id=victim_id)
             return self.paginated(selectors.disclosure_list(victim=victim), DisclosureSerializer)
+
+
+# --- Possible duplicates ----------------------------------------------------------------------
+
+SUPERVISOR = (Role.POLICE_SUPERVISOR,)
+
+
+class PossibleDuplicateListView(ApiView):
+    roles = SUPERVISOR
+    audit_object_type = "possible_duplicate"
+    audit_actions = {"GET": "list"}
+    pagination_class = cursor_pagination("-created_at", "-id")
+
+    @extend_schema(
+        operation_id="possible_duplicates_list",
+        summary="Possible duplicates",
+        description=(
+            "Open pairs of records with the same normalised names and date of birth, where "
+            "either record has a case of your force: each record's reference and forces, and "
+            "which of names, date of birth and nationality match. Police supervisors only."
+        ),
+        responses={
+            200: PossibleDuplicateSerializer(many=True),
+            **error_responses(400, 401, 403),
+        },
+        tags=["victims"],
+    )
+    def get(self, request):
+        with self.audited(action="list", object_type="possible_duplicate"):
+            return self.paginated(
+                selectors.possible_duplicate_list(user=request.user), PossibleDuplicateSerializer
+            )
+
+
+class PossibleDuplicateMergeView(ApiView):
+    roles = SUPERVISOR
+    audit_object_type = "possible_duplicate"
+    audit_actions = {"POST": "change"}
+
+    @extend_schema(
+        operation_id="possible_duplicates_merge",
+        summary="Propose or confirm the merge of a possible duplicate",
+        description=(
+            "The first call proposes the merge; the same call by a supervisor of the other "
+            "record's force (or by a second supervisor, when both records are one force's) "
+            "confirms it: the record referred first survives (`survivor`), keeping every case, "
+            "engagement, application, notice, disclosure and grant, with one hold re-evaluated "
+            "from all the facts. 409 if the pair was already merged or dismissed, or if you "
+            "proposed it yourself."
+        ),
+        request=None,
+        responses={200: MergeAnswerSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["victims"],
+    )
+    def post(self, request, pair_id):
+        with self.audited(
+            action="change",
+            object_type="possible_duplicate",
+            object_id=pair_id,
+            hidden=PossibleDuplicate,
+        ) as access:
+            answer = merges.possible_duplicate_merge(user=request.user, pair_id=pair_id)
+            access.detail = (
+                f"merged: {answer.survivor.reference} survives"
+                if answer.merged
+                else "merge proposed"
+            )
+            data = MergeAnswerSerializer(answer).data
+        return Response(data)
+
+
+class PossibleDuplicateDismissView(ApiView):
+    roles = SUPERVISOR
+    audit_object_type = "possible_duplicate"
+    audit_actions = {"POST": "change"}
+
+    @extend_schema(
+        operation_id="possible_duplicates_dismiss",
+        summary="Dismiss a possible duplicate: two people",
+        description="Either force's supervisor. 409 if the pair was already merged or dismissed.",
+        request=None,
+        responses={200: PossibleDuplicateSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["victims"],
+    )
+    def post(self, request, pair_id):
+        with self.audited(
+            action="change",
+            object_type="possible_duplicate",
+            object_id=pair_id,
+            hidden=PossibleDuplicate,
+        ) as access:
+            pair = merges.possible_duplicate_dismiss(user=request.user, pair_id=pair_id)
+            access.detail = "dismissed: two people"
+            data = PossibleDuplicateSerializer(pair).data
+        return Response(data)

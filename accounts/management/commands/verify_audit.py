@@ -67,7 +67,8 @@ class Command(BaseCommand):
                 f"Every event the checkpoint of {latest.taken_at} ({source}) saw is there."
             )
         try:
-            checkpoint_save(verification.chains)
+            if checkpoint_save(verification.chains) is None:
+                self.stdout.write("A newer checkpoint was taken while checking: it is kept.")
         except RedisError as error:
             raise CommandError(
                 f"The access log is intact, but the new checkpoint could not be kept in Redis: "

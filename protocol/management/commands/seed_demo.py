@@ -380,12 +380,42 @@ class Command(BaseCommand):
             hold_services.override_approve(
                 override_id=override.pk, by=senior2, note="Demo approval"
             )
+        self._possible_duplicate(users)
         counts = {}
         for status in Hold.objects.values_list("status", flat=True):
             counts[status] = counts.get(status, 0) + 1
         self.stdout.write(
             "Holds by status: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         )
+
+    def _possible_duplicate(self, users) -> None:
+        """One person referred by both forces without a Home Office reference: a possible
+        duplicate for both forces' supervisors to merge (or dismiss)."""
+        person = {
+            **self._person(),
+            "given_names": "Mirela",
+            "family_name": "Dumitrescu",
+            "date_of_birth": dt.date(1991, 6, 14),
+            "nationality": "ROU",
+            "home_office_reference": "",
+            "preferred_language": "ro",
+        }
+        for force, reported in (("northshire", 50), ("southshire", 12)):
+            referral_create(
+                officer=users[(force, "police_officer")],
+                victim=person,
+                case={
+                    "crime_reference": f"{force[:2].upper()}/DUP{reported}/26",
+                    "crime_type": "modern_slavery_or_trafficking",
+                    "role": "victim",
+                    "reported_on": days_ago(reported),
+                    "referred_on": days_ago(reported - 1),
+                    "investigation_status": "under_investigation",
+                    "narrative": "Demo narrative: details of the offence as recorded by police.",
+                },
+                notice={"version": "2026-01", "language": "ro", "given_on": days_ago(reported - 1)},
+            )
+        self.stdout.write("A possible duplicate: Mirela Dumitrescu, referred by both forces.")
 
     def _print_logins(self, users) -> None:
         self.stdout.write(f"\nDemo sign-ins at /accounts/login (password for all: {DEMO_PASSWORD})")
