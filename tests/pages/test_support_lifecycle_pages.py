@@ -176,3 +176,15 @@ def test_a_hold_page_has_a_back_link_to_the_review_queue(review_due_hold, senior
         .content.decode()
     )
     assert f'href="{reverse("review_queue")}" class="govuk-back-link"' in html
+
+
+def test_a_contact_date_before_the_referral_says_the_date_as_the_page_shows_dates(
+    referred_to_haven, adviser, client_for
+):
+    started = timezone.localdate()
+    response = client_for(adviser).post(
+        reverse("victims:detail", args=[referred_to_haven.victim.pk]),
+        {"status": "engaged", **date_data("contact_on", days_ago(3))},
+    )
+    expected = f"This date is before the referral ({started.day} {started:%B %Y})."
+    assert error_summary(response) == [expected]

@@ -155,6 +155,11 @@ class SupportEngagementSerializer(serializers.Serializer):
     started_on = serializers.DateField()
     last_contact_on = serializers.DateField(allow_null=True)
     closed_on = serializers.DateField(allow_null=True)
+    consent_withdrawn_on = serializers.DateField(
+        source="consent.withdrawn_on",
+        allow_null=True,
+        help_text="When the victim withdrew consent to this referral; null while it stands",
+    )
 
 
 class ApplicationSerializer(serializers.Serializer):
