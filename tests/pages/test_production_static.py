@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,11 @@ ROLES = ["officer", "adviser", "caseworker", "senior", "auditor", "analyst"]
 ROLES += ["administrator"]
 # Not pages: the API, its schema and docs (JSON and drf-spectacular's own), the admin (tested in
 # tests/foundation), the health check (JSON), and sign-out (a POST).
-POST_ONLY = {"cases:referral_dependant_remove", "victims:possible_duplicate_decide"}
+POST_ONLY = {
+    "cases:referral_dependant_remove",
+    "victims:possible_duplicate_decide",
+    "notification_read",
+}
 NOT_PAGES = ("api", "schema", "api-docs", "healthz", "admin", "admin-sign-in", "accounts:logout")
 # A button's action (POST only), not a page.
 NOT_PAGES += ("victims:application_take_over",)
@@ -145,6 +150,10 @@ def pages(referred_to_haven, review_due_hold, senior, officer, adviser):
         "hold_detail": reverse("hold_detail", args=[review_due_hold.reference]),
         "hold_confirm_end": reverse("hold_confirm_end", args=[review_due_hold.reference]),
         "hold_override": reverse("hold_override", args=[review_due_hold.reference]),
+        "notifications": reverse("notifications"),
+        "notification_read": reverse("notification_read", args=[uuid.uuid4()]),
+        "subject_access": reverse("subject_access", args=[victim.pk]),
+        "subject_access_pdf": reverse("subject_access_pdf", args=[victim.pk]),
     }
     referral = victim.support_engagements.get()
     urls |= {
