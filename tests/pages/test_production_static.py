@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from protocol import services as hold_services
+from protocol.models import PolicySimulation
 from tests.factories import UserFactory, days_ago
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,7 @@ ROLES += ["administrator"]
 # tests/foundation), the health check (JSON), and sign-out (a POST).
 POST_ONLY = {"cases:referral_dependant_remove"}
 NOT_PAGES = ("api", "schema", "api-docs", "healthz", "admin", "admin-sign-in", "accounts:logout")
+NOT_PAGES += ("statistics_csv",)  # a CSV download, not a page
 
 
 @pytest.fixture(scope="session")
@@ -139,8 +141,24 @@ def pages(referred_to_haven, review_due_hold, senior, officer, adviser):
         "hold_detail": reverse("hold_detail", args=[review_due_hold.reference]),
         "hold_confirm_end": reverse("hold_confirm_end", args=[review_due_hold.reference]),
         "hold_override": reverse("hold_override", args=[review_due_hold.reference]),
+        **_evaluation_pages(victim, officer),
     }
     return urls
+
+
+def _evaluation_pages(victim, officer) -> dict[str, str]:
+    """Issue 14's pages (a simulation kept for the officer: anyone else's 404 is a page too)."""
+    simulation = PolicySimulation.objects.create(
+        requested_by=officer, policy={"grace_days": 3}, on=timezone.localdate()
+    )
+    return {
+        "statistics": reverse("statistics"),
+        "simulation_new": reverse("simulation_new"),
+        "simulation_detail": reverse("simulation_detail", args=[simulation.pk]),
+        "accounts:audit_log": reverse("accounts:audit_log"),
+        "victims:unreported_crime_new": reverse("victims:unreported_crime_new"),
+        "hold_forecast": reverse("hold_forecast", args=[victim.pk]),
+    }
 
 
 def test_the_page_list_covers_every_page_of_the_url_configuration(pages):
