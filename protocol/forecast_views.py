@@ -19,22 +19,25 @@ from .selectors import mask_case_references
 from .services.forecast import hold_forecast
 from .services.simulation import SimulationInputError
 
+# A prosecution follows a charge: the what-ifs about one set the investigation to charged.
+CHARGED = {"investigation_status": "charged"}
+
 # What a police officer may try on one of their force's cases: (label, fields, date field).
 CASE_WHAT_IFS = {
     "sentenced_crown": (
         _("Sentenced at the Crown Court"),
-        {"prosecution_status": "sentenced", "court": "crown"},
+        {**CHARGED, "prosecution_status": "sentenced", "court": "crown"},
         "concluded_on",
     ),
     "sentenced_magistrates": (
         _("Sentenced at a magistrates' court"),
-        {"prosecution_status": "sentenced", "court": "magistrates"},
+        {**CHARGED, "prosecution_status": "sentenced", "court": "magistrates"},
         "concluded_on",
     ),
-    "acquitted": (_("Acquitted"), {"prosecution_status": "acquitted"}, "concluded_on"),
+    "acquitted": (_("Acquitted"), {**CHARGED, "prosecution_status": "acquitted"}, "concluded_on"),
     "discontinued": (
         _("Prosecution discontinued"),
-        {"prosecution_status": "discontinued"},
+        {**CHARGED, "prosecution_status": "discontinued"},
         "concluded_on",
     ),
     "no_further_action": (

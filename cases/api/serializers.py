@@ -7,6 +7,7 @@ from rest_framework import serializers
 from cases.services import STATUS_FIELDS
 from core.api import (
     NOTE_MAX,
+    CodeField,
     FactDateField,
     OrganisationRefSerializer,
     StrictCharField,
@@ -168,7 +169,8 @@ class StatusChangeInputSerializer(serializers.Serializer):
         choices=values.COURTS, required=False, allow_null=True, allow_blank=True
     )
     concluded_on = FactDateField(required=False, allow_null=True)
-    withdrawal_reason = StrictChoiceField(
+    withdrawal_reason = CodeField(
+        enum_name="WithdrawalReason",
         choices=values.WITHDRAWAL_REASONS,
         required=False,
         help_text=(

@@ -225,6 +225,13 @@ class CellSerializer(serializers.Serializer):
 
 class StatisticsSerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField()
+    barriers = serializers.JSONField(
+        help_text=(
+            "Barriers to reporting over `from`..`to` by `by`: `tables` (each `measure`, "
+            "`columns`, `rows` with `cells` and `total`, `column_totals`, `total`; null where "
+            "suppressed) and `medians` (median days per group, null under 5 cases)."
+        )
+    )
     suppressed_below = serializers.IntegerField(
         help_text="Counts from 1 up to this number less one are shown as null, suppressed."
     )

@@ -336,7 +336,13 @@ class StatisticsView(ApiView):
             OpenApiParameter("by", OpenApiTypes.STR, enum=list(BREAKDOWNS)),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
         ],
-        responses={200: StatisticsSerializer, **error_responses(400, 401, 403)},
+        responses={
+            (200, "application/json"): StatisticsSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="`?format=csv`: the barrier tables"
+            ),
+            **error_responses(400, 401, 403),
+        },
         tags=["statistics"],
     )
     def get(self, request):
@@ -356,8 +362,9 @@ class StatisticsView(ApiView):
             response["Content-Disposition"] = 'attachment; filename="statistics.csv"'
             return response
         with self.audited(action="view", object_type="statistics"):
-            data = StatisticsSerializer(statistics()).data
-            data["barriers"] = barrier_statistics(**barriers)
+            data = StatisticsSerializer(
+                {**statistics(), "barriers": barrier_statistics(**barriers)}
+            ).data
         return Response(data)
 
 

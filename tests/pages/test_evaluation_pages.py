@@ -152,7 +152,10 @@ def test_an_officer_forecasts_a_sentence_and_nothing_is_stored(referral, officer
     )
     html = response.content.decode()
     assert response.status_code == 200 and not error_summary(response)
-    assert "the hold would be" in html and 'id="forecast-protected-until"' in html
+    assert "the hold would be" in html
+    # Sentenced at the Crown Court: protection runs to a date (the appeal window), not open-ended.
+    until = re.search(r'id="forecast-protected-until">([^<]*)<', html)[1]
+    assert re.fullmatch(r"\d{1,2} \w+ \d{4}", until.strip()), until
     hold.refresh_from_db()
     assert (hold.status, hold.protected_until, HoldDecision.objects.count()) == before
 

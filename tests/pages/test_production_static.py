@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from protocol import services as hold_services
+from protocol.models import PolicySimulation
 from tests.factories import UserFactory, days_ago
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,7 @@ POST_ONLY = {
 NOT_PAGES = ("api", "schema", "api-docs", "healthz", "admin", "admin-sign-in", "accounts:logout")
 # A button's action (POST only), not a page.
 NOT_PAGES += ("victims:application_take_over",)
+NOT_PAGES += ("statistics_csv",)  # a CSV download, not a page
 
 
 @pytest.fixture(scope="session")
@@ -154,6 +156,7 @@ def pages(referred_to_haven, review_due_hold, senior, officer, adviser):
         "notification_read": reverse("notification_read", args=[uuid.uuid4()]),
         "subject_access": reverse("subject_access", args=[victim.pk]),
         "subject_access_pdf": reverse("subject_access_pdf", args=[victim.pk]),
+        **_evaluation_pages(victim, officer),
     }
     referral = victim.support_engagements.get()
     urls |= {
@@ -166,6 +169,21 @@ def pages(referred_to_haven, review_due_hold, senior, officer, adviser):
         "choose_language": reverse("choose_language", args=["cy"]) + "?next=/",
     }
     return urls
+
+
+def _evaluation_pages(victim, officer) -> dict[str, str]:
+    """Issue 14's pages (a simulation kept for the officer: anyone else's 404 is a page too)."""
+    simulation = PolicySimulation.objects.create(
+        requested_by=officer, policy={"grace_days": 3}, on=timezone.localdate()
+    )
+    return {
+        "statistics": reverse("statistics"),
+        "simulation_new": reverse("simulation_new"),
+        "simulation_detail": reverse("simulation_detail", args=[simulation.pk]),
+        "accounts:audit_log": reverse("accounts:audit_log"),
+        "victims:unreported_crime_new": reverse("victims:unreported_crime_new"),
+        "hold_forecast": reverse("hold_forecast", args=[victim.pk]),
+    }
 
 
 def test_the_page_list_covers_every_page_of_the_url_configuration(pages):

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from core.api import (
     ApiView,
+    CodeField,
     FactDateField,
     StrictBooleanField,
     StrictChoiceField,
@@ -27,7 +28,7 @@ class UnreportedCrimeInputSerializer(serializers.Serializer):
     )
     recorded_on = FactDateField()
     reasons = serializers.ListField(
-        child=StrictChoiceField(choices=values.WITHDRAWAL_REASONS),
+        child=CodeField(enum_name="WithdrawalReason", choices=values.WITHDRAWAL_REASONS),
         min_length=1,
         help_text="Why the victim chose not to report (withdrawal reason codes)",
     )
