@@ -86,7 +86,7 @@ def test_the_whole_journey_writes_nothing_until_the_referral_is_logged(officer, 
     for expected in (
         "Grace Okafor",
         "27 March 1988",
-        "NGA",
+        "Nigeria",  # the country's name, not its code
         "G1234567",
         "English",
         "Joy Okafor, born 9 January 2016",
