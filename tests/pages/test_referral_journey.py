@@ -86,7 +86,7 @@ def test_the_whole_journey_writes_nothing_until_the_referral_is_logged(officer, 
     for expected in (
         "Grace Okafor",
         "27 March 1988",
-        "NGA",
+        "Nigeria",  # the country's name, not its code
         "G1234567",
         "English",
         "Joy Okafor, born 9 January 2016",
@@ -275,3 +275,26 @@ def test_start_page_offers_to_continue_a_draft(officer, client_for):
     client.post(step("victim-name"), ANSWERS["victim-name"])
     page = text_of(client.get(reverse("cases:referral_start")))
     assert "Continue that referral" in page and "Start again" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"version": "1999-01", "language": "en"},
+            "Enter the version of a notice this service holds",
+        ),
+        (
+            {"version": "2026-01", "language": "fr"},
+            "This version of the notice is not held in this",
+        ),
+    ],
+)
+def test_the_notice_named_must_be_one_the_service_holds(officer, client_for, data, message):
+    client = client_for(officer)
+    start(client)
+    response = client.post(step("notice"), {**data, **date_data("given_on", ANSWERED_ON)})
+    assert response.status_code == 200
+    assert any(item.startswith(message) for item in error_summary(response)), error_summary(
+        response
+    )

@@ -32,7 +32,7 @@ class NoticeListView(ApiView):
         summary="The notice's versions and their languages",
         description="Every version of the data-sharing notice held, newest first, with the "
         "languages (ISO 639-1) its text is held in. A referral names one of these.",
-        responses={200: NoticeVersionSerializer(many=True), **error_responses(401)},
+        responses={200: NoticeVersionSerializer(many=True), **error_responses(401, 403)},
         tags=["notices"],
     )
     def get(self, request):
@@ -54,7 +54,7 @@ class NoticeTextView(ApiView):
         summary="One version of the notice, in one language",
         description="The exact words of the notice. A language code that is not ISO 639-1 is a "
         "400 naming `language`; a version or language not held is a 404.",
-        responses={200: NoticeTextSerializer, **error_responses(400, 401, 404)},
+        responses={200: NoticeTextSerializer, **error_responses(400, 401, 403, 404)},
         tags=["notices"],
     )
     def get(self, request, version: str, language: str):

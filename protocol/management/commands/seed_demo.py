@@ -14,6 +14,7 @@ from accounts.models import Organisation
 from accounts.services import organisation_create_or_update, parse_contact, user_create_or_update
 from cases.models import Case, CaseGroupObjectPermission
 from cases.services import case_status_change, referral_create
+from core.languages import VICTIM_LANGUAGES
 from core.normalise import home_office_reference_key, name_key
 from core.roles import ROLE_ORGANISATION_KIND, OrganisationKind
 from protocol import services as hold_services
@@ -281,7 +282,10 @@ class Command(BaseCommand):
             ),
             notice={
                 "version": "2026-01",
-                "language": person["preferred_language"],
+                # The notice is held in the victim languages; otherwise English, interpreted.
+                "language": person["preferred_language"]
+                if person["preferred_language"] in VICTIM_LANGUAGES
+                else "en",
                 "given_on": days_ago(reported - 1),
             },
         )
