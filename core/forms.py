@@ -10,17 +10,42 @@ year boxes, with the design system's error messages.
 import datetime as dt
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from .choices import translated
 from .errors import ConflictError
 
 # --- Dates --------------------------------------------------------------------------------------
 
 DATE_PARTS = ("day", "month", "year")
+
+# What a date missing some of its parts must include, by the parts missing (one or two: with
+# none given the date is blank).
+_MISSING_PARTS = {
+    ("day",): _("%(what)s must include a day"),
+    ("month",): _("%(what)s must include a month"),
+    ("year",): _("%(what)s must include a year"),
+    ("day", "month"): _("%(what)s must include a day and a month"),
+    ("day", "year"): _("%(what)s must include a day and a year"),
+    ("month", "year"): _("%(what)s must include a month and a year"),
+}
+
+
+def _enter(what) -> str:
+    """The message for a date left blank: "Enter date of birth"."""
+    what = str(what)
+    return gettext("Enter %(what)s") % {"what": f"{what[0].lower()}{what[1:]}"}
+
+
+_enter_lazy = lazy(_enter, str)
 
 
 class DateWidget(forms.MultiWidget):
@@ -71,9 +96,7 @@ class DateField(forms.Field):
         self.future = future
         self.error_parts: set[str] = set()
         kwargs.setdefault("error_messages", {})
-        kwargs["error_messages"].setdefault(
-            "required", required_message or f"Enter {what[0].lower()}{what[1:]}"
-        )
+        kwargs["error_messages"].setdefault("required", required_message or _enter_lazy(what))
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
@@ -88,27 +111,36 @@ class DateField(forms.Field):
         if missing:
             self.error_parts = set(missing)
             raise ValidationError(
-                f"{self.what} must include a {' and a '.join(missing)}", code="incomplete"
+                _MISSING_PARTS[tuple(missing)] % {"what": self.what}, code="incomplete"
             )
         day, month, year = parts
         if not all(re.fullmatch(r"\d{1,4}", part) for part in parts):
             self.error_parts = set(DATE_PARTS)
-            raise ValidationError(f"{self.what} must be a real date", code="invalid")
+            raise ValidationError(
+                gettext("%(what)s must be a real date") % {"what": self.what}, code="invalid"
+            )
         if len(year) != 4:
             self.error_parts = {"year"}
-            raise ValidationError("Year must include 4 numbers", code="invalid_year")
+            raise ValidationError(gettext("Year must include 4 numbers"), code="invalid_year")
         try:
             value = dt.date(int(year), int(month), int(day))
         except ValueError:
             self.error_parts = set(DATE_PARTS)
-            raise ValidationError(f"{self.what} must be a real date", code="invalid") from None
+            raise ValidationError(
+                gettext("%(what)s must be a real date") % {"what": self.what}, code="invalid"
+            ) from None
         today = timezone.localdate()
         if self.past and value > today:
             self.error_parts = set(DATE_PARTS)
-            raise ValidationError(f"{self.what} must be today or in the past", code="future")
+            raise ValidationError(
+                gettext("%(what)s must be today or in the past") % {"what": self.what},
+                code="future",
+            )
         if self.future and value <= today:
             self.error_parts = set(DATE_PARTS)
-            raise ValidationError(f"{self.what} must be in the future", code="past")
+            raise ValidationError(
+                gettext("%(what)s must be in the future") % {"what": self.what}, code="past"
+            )
         return value
 
     def validate(self, value):
@@ -176,11 +208,24 @@ def date_or_none(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def choices_with_blank(choices: Iterable[tuple[str, str]], blank: str) -> list[tuple[str, str]]:
-    return [("", blank), *choices]
+def choices_with_blank(choices: Iterable[tuple[str, Any]], blank: str) -> list[tuple[str, Any]]:
+    """Choices with a blank one first; each label translated when the page renders (the labels
+    of `protocol.rules.values` are English: core/label_words.py marks them)."""
+    return [
+        ("", translated(blank)),
+        *(
+            (
+                value,
+                [(v, translated(t)) for v, t in text]
+                if isinstance(text, list | tuple)
+                else translated(text),
+            )
+            for value, text in choices
+        ),
+    ]
 
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 # For identifiers and names, which a browser should neither fill in nor spell-check.
 NO_AUTOFILL = {"autocomplete": "off", "spellcheck": "false"}
 

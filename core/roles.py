@@ -1,24 +1,25 @@
 """Organisation kinds and roles, defined once (API.md "Roles and organisations")."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OrganisationKind(models.TextChoices):
-    POLICE_FORCE = "police_force", "Police force"
-    SUPPORT_ORGANISATION = "support_organisation", "Support organisation"
-    IMMIGRATION_ENFORCEMENT = "immigration_enforcement", "Immigration Enforcement"
-    OVERSIGHT = "oversight", "Oversight body"
+    POLICE_FORCE = "police_force", _("Police force")
+    SUPPORT_ORGANISATION = "support_organisation", _("Support organisation")
+    IMMIGRATION_ENFORCEMENT = "immigration_enforcement", _("Immigration Enforcement")
+    OVERSIGHT = "oversight", _("Oversight body")
 
 
 class Role(models.TextChoices):
-    POLICE_OFFICER = "police_officer", "Police officer"
-    POLICE_SUPERVISOR = "police_supervisor", "Police supervisor"
-    SUPPORT_ADVISER = "support_adviser", "Support adviser"
-    IE_CASEWORKER = "ie_caseworker", "IE caseworker"
-    IE_SENIOR = "ie_senior", "IE senior caseworker"
-    AUDITOR = "auditor", "Auditor"
-    ANALYST = "analyst", "Analyst"
-    ADMINISTRATOR = "administrator", "Administrator"
+    POLICE_OFFICER = "police_officer", _("Police officer")
+    POLICE_SUPERVISOR = "police_supervisor", _("Police supervisor")
+    SUPPORT_ADVISER = "support_adviser", _("Support adviser")
+    IE_CASEWORKER = "ie_caseworker", _("IE caseworker")
+    IE_SENIOR = "ie_senior", _("IE senior caseworker")
+    AUDITOR = "auditor", _("Auditor")
+    ANALYST = "analyst", _("Analyst")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 ROLE_ORGANISATION_KIND: dict[str, str] = {

@@ -3,24 +3,30 @@
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 
 
 def check_not_future(errors: dict, field: str, value: date | None) -> None:
     if value is not None and value > timezone.localdate():
-        errors.setdefault(field, []).append("This date is in the future: give a date up to today.")
+        errors.setdefault(field, []).append(
+            gettext("This date is in the future: give a date up to today.")
+        )
 
 
 def check_not_before(
     errors: dict, field: str, value: date | None, earliest: date | None, what: str
 ) -> None:
     if value is not None and earliest is not None and value < earliest:
-        errors.setdefault(field, []).append(f"This date is before {what} ({long_date(earliest)}).")
+        errors.setdefault(field, []).append(
+            gettext("This date is before %(what)s (%(date)s).")
+            % {"what": what, "date": long_date(earliest)}
+        )
 
 
 def long_date(day: date) -> str:
     """A date as the pages show it: `4 December 2026`."""
-    return f"{day.day} {day:%B %Y}"
+    return dateformat.format(day, "j F Y")
 
 
 def require(errors: dict, field: str, value, message: str) -> None:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from core import languages
@@ -53,7 +54,9 @@ def server_error(request):
         body = loader.get_template("errors/500.html").render({})
     except Exception:
         logger.exception("The 500 page could not be rendered")
-        body = "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p>"
+        body = "<h1>{}</h1><p>{}</p>".format(
+            gettext("Sorry, there is a problem with the service"), gettext("Try again later.")
+        )
     return HttpResponse(body, status=500)
 
 

@@ -5,8 +5,10 @@ import datetime as dt
 
 from django import forms, template
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
+from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import languages
@@ -57,7 +59,7 @@ def _options(choices, current) -> list[dict]:
     for value, text in choices:
         if isinstance(text, list | tuple):
             items.append(
-                {"group": value, "options": [_option(v, t, current) for v, t in text]},
+                {"group": _words(value), "options": [_option(v, t, current) for v, t in text]},
             )
         else:
             items.append(_option(value, text, current))
@@ -66,7 +68,14 @@ def _options(choices, current) -> list[dict]:
 
 def _option(value, text, current: str) -> dict:
     value = "" if value is None else str(value)
-    return {"value": value, "text": text, "selected": value == current}
+    return {"value": value, "text": _words(text), "selected": value == current}
+
+
+def _words(text):
+    """A choice's label in the page's language: the English labels of `protocol.rules.values`
+    (core/label_words.py marks them) are translated here, when the page renders; a lazy
+    translation is left to translate itself."""
+    return gettext(text) if isinstance(text, str) and not isinstance(text, Promise) else text
 
 
 @register.simple_tag
@@ -128,7 +137,7 @@ def govuk_field(bound, heading: bool = False, size: str = "", hint: str = "", **
         context["items"] = [
             {
                 "value": str(choice),
-                "text": text,
+                "text": _words(text),
                 "selected": str(choice) in chosen,
                 "id": ident if index == 0 else f"{ident}_{index + 1}",
             }
@@ -182,34 +191,45 @@ TAG_COLOURS = {
 }
 
 GROUND_PLAIN = {
-    "investigation_ongoing": "A police investigation is ongoing",
-    "prosecution_ongoing": "A prosecution is ongoing",
-    "review_window": "The victim can still ask for a review of a decision not to charge or "
-    "to stop the case (Victims' Right to Review)",
-    "appeal_window": "The time to appeal the sentence has not yet passed",
-    "regularisation_support": "The victim is getting support and advice to regularise their stay",
-    "application_pending": "An application to stay is waiting for a decision or can still be "
-    "challenged",
-    "nrm_pending": "A National Referral Mechanism (modern slavery) decision is pending or can "
-    "still be reconsidered",
+    "investigation_ongoing": _("A police investigation is ongoing"),
+    "prosecution_ongoing": _("A prosecution is ongoing"),
+    "review_window": _(
+        "The victim can still ask for a review of a decision not to charge or "
+        "to stop the case (Victims' Right to Review)"
+    ),
+    "appeal_window": _("The time to appeal the sentence has not yet passed"),
+    "regularisation_support": _(
+        "The victim is getting support and advice to regularise their stay"
+    ),
+    "application_pending": _(
+        "An application to stay is waiting for a decision or can still be challenged"
+    ),
+    "nrm_pending": _(
+        "A National Referral Mechanism (modern slavery) decision is pending or can "
+        "still be reconsidered"
+    ),
 }
 
 FLAG_PLAIN = {
-    "support_contact_overdue": "No contact from the support adviser for a long time: record "
-    "contact, or the support ground will end",
-    "data_incomplete": "Some recorded facts are missing or unclear, so the hold is kept in force "
-    "until they are corrected",
-    "override_expiring": "The public-protection override ends within 14 days",
+    "support_contact_overdue": _(
+        "No contact from the support adviser for a long time: record "
+        "contact, or the support ground will end"
+    ),
+    "data_incomplete": _(
+        "Some recorded facts are missing or unclear, so the hold is kept in force "
+        "until they are corrected"
+    ),
+    "override_expiring": _("The public-protection override ends within 14 days"),
 }
 
 STATUS_PLAIN = {
-    "active": "In force: no enforcement action may be taken",
-    "ending": "In force during the grace period after the last ground ended",
-    "review_due": "Still in force, waiting for Immigration Enforcement to review it",
-    "ended": "Ended: an IE senior caseworker confirmed the end after review",
-    "not_covered": "Not covered: no case counts under the protocol",
-    "overridden": "Not in force: a public-protection override was approved",
-    "regularised": "Not needed: the victim has permission to stay",
+    "active": _("In force: no enforcement action may be taken"),
+    "ending": _("In force during the grace period after the last ground ended"),
+    "review_due": _("Still in force, waiting for Immigration Enforcement to review it"),
+    "ended": _("Ended: an IE senior caseworker confirmed the end after review"),
+    "not_covered": _("Not covered: no case counts under the protocol"),
+    "overridden": _("Not in force: a public-protection override was approved"),
+    "regularised": _("Not needed: the victim has permission to stay"),
 }
 
 
@@ -225,14 +245,16 @@ def label(code) -> str:
     """The human label of a code from PROTOCOL.md's enumerations."""
     if code in (None, ""):
         return ""
-    return values.LABELS.get(str(code), str(code).replace("_", " ").capitalize())
+    text = values.LABELS.get(str(code))
+    return gettext(text) if text else str(code).replace("_", " ").capitalize()
 
 
 @register.filter
 def outcome_label(code) -> str:
     if code in (None, ""):
         return ""
-    return f"{code}: {values.OUTCOME_CODE_LABELS.get(int(code), '')}"
+    text = values.OUTCOME_CODE_LABELS.get(int(code), "")
+    return f"{code}: {gettext(text) if text else ''}"
 
 
 @register.filter
@@ -242,17 +264,17 @@ def tag_class(status) -> str:
 
 @register.filter
 def ground_plain(code) -> str:
-    return GROUND_PLAIN.get(code, label(code))
+    return str(GROUND_PLAIN[code]) if code in GROUND_PLAIN else label(code)
 
 
 @register.filter
 def flag_plain(code) -> str:
-    return FLAG_PLAIN.get(code, label(code))
+    return str(FLAG_PLAIN[code]) if code in FLAG_PLAIN else label(code)
 
 
 @register.filter
 def status_plain(code) -> str:
-    return STATUS_PLAIN.get(code, label(code))
+    return str(STATUS_PLAIN[code]) if code in STATUS_PLAIN else label(code)
 
 
 # --- Navigation -----------------------------------------------------------------------------
@@ -298,22 +320,22 @@ def has_any(user_roles, roles: str) -> bool:
 
 
 TRIGGER_LABELS = {
-    "referral": "Referral logged",
-    "case_status": "Case status changed",
-    "support": "Support changed",
-    "application": "Application changed",
-    "override": "Override decided",
-    "end_confirmation": "End confirmed",
-    "merge": "Records merged",
-    "sweep": "Scheduled check",
-    "command": "Re-evaluated by an operator",
-    "hold_check": "Re-evaluated for a hold check",
+    "referral": _("Referral logged"),
+    "case_status": _("Case status changed"),
+    "support": _("Support changed"),
+    "application": _("Application changed"),
+    "override": _("Override decided"),
+    "end_confirmation": _("End confirmed"),
+    "merge": _("Records merged"),
+    "sweep": _("Scheduled check"),
+    "command": _("Re-evaluated by an operator"),
+    "hold_check": _("Re-evaluated for a hold check"),
 }
 
 
 @register.filter
 def trigger_label(code) -> str:
-    return TRIGGER_LABELS.get(code, label(code))
+    return str(TRIGGER_LABELS[code]) if code in TRIGGER_LABELS else label(code)
 
 
 @register.filter
@@ -326,12 +348,12 @@ def isodate(value):
 
 
 _CHANGE_FIELDS = {
-    "investigation_status": "Investigation",
-    "closed_on": "Closed on",
-    "outcome_code": "Outcome type",
-    "prosecution_status": "Prosecution",
-    "court": "Court",
-    "concluded_on": "Concluded on",
+    "investigation_status": _("Investigation"),
+    "closed_on": _("Closed on"),
+    "outcome_code": _("Outcome type"),
+    "prosecution_status": _("Prosecution"),
+    "court": _("Court"),
+    "concluded_on": _("Concluded on"),
 }
 
 
@@ -343,14 +365,22 @@ def change_lines(change) -> list[str]:
 
         def plain(value, field=field):
             if value in (None, ""):
-                return "not recorded"
+                return gettext("not recorded")
             if field == "outcome_code":
                 return outcome_label(value)
             if field.endswith("_on"):
-                return isodate(value).strftime("%-d %B %Y") if isodate(value) else str(value)
+                day = isodate(value)
+                return dateformat.format(day, "j F Y") if day else str(value)
             return label(value)
 
-        lines.append(f"{_CHANGE_FIELDS.get(field, field)}: {plain(before)} to {plain(after)}")
+        lines.append(
+            gettext("%(field)s: %(before)s to %(after)s")
+            % {
+                "field": _CHANGE_FIELDS.get(field, field),
+                "before": plain(before),
+                "after": plain(after),
+            }
+        )
     return lines
 
 
@@ -377,9 +407,13 @@ def when(value) -> str:
     if not value:
         return ""
     local = timezone.localtime(value)
-    return f"{local.day} {local:%B %Y} at {local.hour % 12 or 12}:{local:%M}{local:%p}".replace(
-        "AM", "am"
-    ).replace("PM", "pm")
+    time = f"{local.hour % 12 or 12}:{local:%M}" + (
+        gettext("am") if local.hour < 12 else gettext("pm")
+    )
+    return gettext("%(date)s at %(time)s") % {
+        "date": dateformat.format(local, "j F Y"),
+        "time": time,
+    }
 
 
 # --- Languages, countries and numbers (core/languages.py) -------------------------------------
