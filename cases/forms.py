@@ -5,6 +5,9 @@ real dates, not in the future, formats); the services decide everything else."""
 import re
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import (
     LANGUAGE_CHOICES,
@@ -32,13 +35,24 @@ OUTCOME_CHOICES = [
 ]
 
 
-def _text(label: str, required_message: str, *, max_length: int = 200, **kwargs):
+def _max_length_message(label, max_length: int) -> str:
+    return gettext("%(label)s must be %(max_length)s characters or fewer") % {
+        "label": label,
+        "max_length": max_length,
+    }
+
+
+# Worked out when shown, so in the language of the page.
+max_length_message = lazy(_max_length_message, str)
+
+
+def _text(label, required_message, *, max_length: int = 200, **kwargs):
     return forms.CharField(
         label=label,
         max_length=max_length,
         error_messages={
             "required": required_message,
-            "max_length": f"{label} must be {max_length} characters or fewer",
+            "max_length": max_length_message(label, max_length),
         },
         **kwargs,
     )
@@ -49,31 +63,35 @@ def _text(label: str, required_message: str, *, max_length: int = 200, **kwargs)
 
 class VictimNameForm(GovukForm):
     given_names = _text(
-        "Given names",
-        "Enter the victim's given names",
+        _("Given names"),
+        _("Enter the victim's given names"),
         widget=forms.TextInput(attrs=NO_AUTOFILL),
-        help_text="All of them, as the victim writes them",
+        help_text=_("All of them, as the victim writes them"),
     )
     family_name = _text(
-        "Family name", "Enter the victim's family name", widget=forms.TextInput(attrs=NO_AUTOFILL)
+        _("Family name"),
+        _("Enter the victim's family name"),
+        widget=forms.TextInput(attrs=NO_AUTOFILL),
     )
 
 
 class VictimDateOfBirthForm(GovukForm):
     date_of_birth = DateField(
-        label="What is the victim's date of birth?",
+        label=_("What is the victim's date of birth?"),
         what="Date of birth",
-        required_message="Enter the victim's date of birth",
-        help_text="For example, 27 3 1990",
+        required_message=_("Enter the victim's date of birth"),
+        help_text=_("For example, 27 3 1990"),
     )
 
 
 class VictimNationalityForm(GovukForm):
     nationality = forms.CharField(
-        label="What is the victim's nationality?",
-        help_text="The 3-letter country code, for example SEN for Senegal, UKR for Ukraine or "
-        "XXA for a stateless person",
-        error_messages={"required": "Enter the victim's nationality as a 3-letter country code"},
+        label=_("What is the victim's nationality?"),
+        help_text=_(
+            "The 3-letter country code, for example SEN for Senegal, UKR for Ukraine or "
+            "XXA for a stateless person"
+        ),
+        error_messages={"required": _("Enter the victim's nationality as a 3-letter country code")},
         widget=forms.TextInput(attrs={"class": "govuk-input--width-3", **NO_AUTOFILL}),
     )
 
@@ -81,158 +99,164 @@ class VictimNationalityForm(GovukForm):
         code = self.cleaned_data["nationality"].strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", code):
             raise forms.ValidationError(
-                "Enter the nationality as a 3-letter country code, like SEN or UKR"
+                _("Enter the nationality as a 3-letter country code, like SEN or UKR")
             )
         return code
 
 
 class VictimHomeOfficeReferenceForm(GovukForm):
     home_office_reference = forms.CharField(
-        label="What is the victim's Home Office reference? (optional)",
+        label=_("What is the victim's Home Office reference? (optional)"),
         required=False,
         max_length=40,
-        help_text="Only if the victim has one, for example from a visa or an earlier "
-        "application. Leave it blank if you do not know it.",
-        error_messages={"max_length": "Home Office reference must be 40 characters or fewer"},
+        help_text=_(
+            "Only if the victim has one, for example from a visa or an earlier "
+            "application. Leave it blank if you do not know it."
+        ),
+        error_messages={"max_length": _("Home Office reference must be 40 characters or fewer")},
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20", **NO_AUTOFILL}),
     )
 
 
 class VictimLanguageForm(GovukForm):
     preferred_language = forms.ChoiceField(
-        label="Which language does the victim prefer?",
-        choices=choices_with_blank(LANGUAGE_CHOICES, "Choose a language"),
-        error_messages={"required": "Choose the language the victim prefers"},
+        label=_("Which language does the victim prefer?"),
+        choices=choices_with_blank(LANGUAGE_CHOICES, _("Choose a language")),
+        error_messages={"required": _("Choose the language the victim prefers")},
     )
     interpreter_needed = forms.ChoiceField(
-        label="Does the victim need an interpreter?",
+        label=_("Does the victim need an interpreter?"),
         choices=YES_NO,
         widget=forms.RadioSelect(attrs={"inline": True}),
-        error_messages={"required": "Select yes if the victim needs an interpreter"},
+        error_messages={"required": _("Select yes if the victim needs an interpreter")},
     )
 
 
 class VictimContactForm(GovukForm):
     contact = forms.CharField(
-        label="Safe contact details (optional)",
+        label=_("Safe contact details (optional)"),
         required=False,
-        help_text="How and when it is safe to contact the victim. Never shown to Immigration "
-        "Enforcement.",
+        help_text=_(
+            "How and when it is safe to contact the victim. Never shown to Immigration Enforcement."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     address = forms.CharField(
-        label="Address (optional)",
+        label=_("Address (optional)"),
         required=False,
-        help_text="Leave blank if the address must be withheld, for example in a refuge.",
+        help_text=_("Leave blank if the address must be withheld, for example in a refuge."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class DependantForm(GovukForm):
     given_names = _text(
-        "Given names",
-        "Enter the dependant's given names",
+        _("Given names"),
+        _("Enter the dependant's given names"),
         widget=forms.TextInput(attrs=NO_AUTOFILL),
     )
     family_name = _text(
-        "Family name",
-        "Enter the dependant's family name",
+        _("Family name"),
+        _("Enter the dependant's family name"),
         widget=forms.TextInput(attrs=NO_AUTOFILL),
     )
     date_of_birth = DateField(
-        label="Date of birth",
+        label=_("Date of birth"),
         what="Date of birth",
-        required_message="Enter the dependant's date of birth",
-        help_text="For example, 27 3 2015",
+        required_message=_("Enter the dependant's date of birth"),
+        help_text=_("For example, 27 3 2015"),
     )
 
 
 class AddDependantForm(GovukForm):
     add_dependant = forms.ChoiceField(
-        label="Do you need to add a dependant?",
+        label=_("Do you need to add a dependant?"),
         choices=YES_NO,
         widget=forms.RadioSelect(attrs={"inline": True}),
-        help_text="Dependants are covered by the victim's hold.",
-        error_messages={"required": "Select yes if you need to add a dependant"},
+        help_text=_("Dependants are covered by the victim's hold."),
+        error_messages={"required": _("Select yes if you need to add a dependant")},
     )
 
 
 class CrimeReferenceForm(GovukForm):
     crime_reference = _text(
-        "What is the crime reference?",
-        "Enter the crime reference from your force's records",
+        _("What is the crime reference?"),
+        _("Enter the crime reference from your force's records"),
         max_length=60,
-        help_text="The reference on your force's crime recording system",
+        help_text=_("The reference on your force's crime recording system"),
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20", **NO_AUTOFILL}),
     )
 
 
 class CrimeTypeForm(GovukForm):
     crime_type = forms.ChoiceField(
-        label="What type of crime is it?",
+        label=_("What type of crime is it?"),
         choices=values.as_choices(values.CRIME_TYPES),
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the type of crime"},
+        error_messages={"required": _("Select the type of crime")},
     )
 
 
 class CaseRoleForm(GovukForm):
     role = forms.ChoiceField(
-        label="Is the person a victim or a witness in this case?",
+        label=_("Is the person a victim or a witness in this case?"),
         choices=values.as_choices(values.CASE_ROLES),
         widget=forms.RadioSelect,
-        error_messages={"required": "Select whether the person is a victim or a witness"},
+        error_messages={"required": _("Select whether the person is a victim or a witness")},
     )
 
 
 class ReportedOnForm(GovukForm):
     reported_on = DateField(
-        label="When was the crime reported?",
+        label=_("When was the crime reported?"),
         what="Date the crime was reported",
-        required_message="Enter the date the crime was reported",
-        help_text="For example, 14 10 2026",
+        required_message=_("Enter the date the crime was reported"),
+        help_text=_("For example, 14 10 2026"),
     )
 
 
 class InvestigationStatusForm(GovukForm):
     investigation_status = forms.ChoiceField(
-        label="Where is the investigation now?",
+        label=_("Where is the investigation now?"),
         choices=values.as_choices(REFERRAL_INVESTIGATION_STATUSES),
         widget=forms.RadioSelect,
-        help_text="If the case has been charged or closed, log the referral and then record "
-        "that on the case page, with its dates.",
-        error_messages={"required": "Select where the investigation is now"},
+        help_text=_(
+            "If the case has been charged or closed, log the referral and then record "
+            "that on the case page, with its dates."
+        ),
+        error_messages={"required": _("Select where the investigation is now")},
     )
 
 
 class NarrativeForm(GovukForm):
     narrative = forms.CharField(
-        label="What happened? (optional)",
+        label=_("What happened? (optional)"),
         required=False,
-        help_text="Only police can see this. Support advisers and Immigration Enforcement never "
-        "see it.",
+        help_text=_(
+            "Only police can see this. Support advisers and Immigration Enforcement never see it."
+        ),
         widget=forms.Textarea(attrs={"rows": 6}),
     )
 
 
 class NoticeForm(GovukForm):
     version = _text(
-        "Version of the notice",
-        "Enter the version printed on the notice, for example 2026-01",
+        _("Version of the notice"),
+        _("Enter the version printed on the notice, for example 2026-01"),
         max_length=20,
-        help_text="Printed at the bottom of the notice, for example 2026-01",
+        help_text=_("Printed at the bottom of the notice, for example 2026-01"),
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", **NO_AUTOFILL}),
     )
     language = forms.ChoiceField(
-        label="Language the notice was given in",
-        choices=choices_with_blank(LANGUAGE_CHOICES, "Choose a language"),
-        error_messages={"required": "Choose the language the notice was given in"},
+        label=_("Language the notice was given in"),
+        choices=choices_with_blank(LANGUAGE_CHOICES, _("Choose a language")),
+        error_messages={"required": _("Choose the language the notice was given in")},
     )
     given_on = DateField(
-        label="Date the notice was given",
+        label=_("Date the notice was given"),
         what="Date the notice was given",
-        required_message="Enter the date you gave the victim the notice",
-        help_text="For example, 14 10 2026",
+        required_message=_("Enter the date you gave the victim the notice"),
+        help_text=_("For example, 14 10 2026"),
     )
 
     def clean(self):
@@ -242,10 +266,10 @@ class NoticeForm(GovukForm):
         if version and language:
             held = NoticeText.objects.filter(version=version)
             if not held.exists():
-                self.add_error("version", "Enter the version of a notice this service holds")
+                self.add_error("version", _("Enter the version of a notice this service holds"))
             elif not held.filter(language=language).exists():
                 self.add_error(
-                    "language", "This version of the notice is not held in this language"
+                    "language", _("This version of the notice is not held in this language")
                 )
         return cleaned
 
@@ -255,35 +279,35 @@ class NoticeForm(GovukForm):
 
 class CaseFilterForm(GovukForm):
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         min_length=SEARCH_MIN_CHARACTERS,
         max_length=100,
-        help_text="Case, crime or victim reference, or victim's name, at least 3 characters",
+        help_text=_("Case, crime or victim reference, or victim's name, at least 3 characters"),
         error_messages={
-            "min_length": "Search for at least 3 characters of a name or reference",
-            "max_length": "Search for at most 100 characters",
+            "min_length": _("Search for at least 3 characters of a name or reference"),
+            "max_length": _("Search for at most 100 characters"),
         },
     )
     investigation_status = forms.ChoiceField(
-        label="Investigation",
+        label=_("Investigation"),
         required=False,
-        choices=choices_with_blank(values.as_choices(values.INVESTIGATION_STATUSES), "Any"),
+        choices=choices_with_blank(values.as_choices(values.INVESTIGATION_STATUSES), _("Any")),
     )
     prosecution_status = forms.ChoiceField(
-        label="Prosecution",
+        label=_("Prosecution"),
         required=False,
-        choices=choices_with_blank(values.as_choices(values.PROSECUTION_STATUSES), "Any"),
+        choices=choices_with_blank(values.as_choices(values.PROSECUTION_STATUSES), _("Any")),
     )
     crime_type = forms.ChoiceField(
-        label="Crime type",
+        label=_("Crime type"),
         required=False,
-        choices=choices_with_blank(values.as_choices(values.CRIME_TYPES), "Any"),
+        choices=choices_with_blank(values.as_choices(values.CRIME_TYPES), _("Any")),
     )
     hold_status = forms.ChoiceField(
-        label="Hold",
+        label=_("Hold"),
         required=False,
-        choices=choices_with_blank(values.as_choices(values.HOLD_STATUSES), "Any"),
+        choices=choices_with_blank(values.as_choices(values.HOLD_STATUSES), _("Any")),
     )
 
 
@@ -297,57 +321,59 @@ class CaseStatusForm(GovukForm):
     service_field_names = {"non_field_errors": "__all__"}
 
     investigation_status = forms.ChoiceField(
-        label="Investigation status",
+        label=_("Investigation status"),
         choices=values.as_choices(values.INVESTIGATION_STATUSES),
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the investigation status"},
+        error_messages={"required": _("Select the investigation status")},
     )
     closed_on = DateField(
-        label="Date the investigation was closed",
+        label=_("Date the investigation was closed"),
         what="Date the investigation was closed",
         required=False,
-        help_text="Only for no further action. For example, 14 10 2026",
+        help_text=_("Only for no further action. For example, 14 10 2026"),
     )
     outcome_code = forms.TypedChoiceField(
-        label="Home Office outcome type",
+        label=_("Home Office outcome type"),
         required=False,
         coerce=int,
         empty_value=None,
-        choices=choices_with_blank(OUTCOME_CHOICES, "Not recorded"),
-        help_text="Only when the investigation is closed with no further action or charged",
+        choices=choices_with_blank(OUTCOME_CHOICES, _("Not recorded")),
+        help_text=_("Only when the investigation is closed with no further action or charged"),
     )
     prosecution_status = forms.ChoiceField(
-        label="Prosecution status",
+        label=_("Prosecution status"),
         choices=values.as_choices(values.PROSECUTION_STATUSES),
-        error_messages={"required": "Select the prosecution status"},
+        error_messages={"required": _("Select the prosecution status")},
     )
     court = forms.ChoiceField(
-        label="Court",
+        label=_("Court"),
         required=False,
-        choices=choices_with_blank(values.as_choices(values.COURTS), "Not recorded"),
-        help_text="Needed when the offender is sentenced: it sets the appeal window",
+        choices=choices_with_blank(values.as_choices(values.COURTS), _("Not recorded")),
+        help_text=_("Needed when the offender is sentenced: it sets the appeal window"),
     )
     concluded_on = DateField(
-        label="Date the prosecution concluded",
+        label=_("Date the prosecution concluded"),
         what="Date the prosecution concluded",
         required=False,
-        help_text="For sentenced, acquitted, discontinued or not charged. For example, 14 10 2026",
+        help_text=_(
+            "For sentenced, acquitted, discontinued or not charged. For example, 14 10 2026"
+        ),
     )
     withdrawal_reason = forms.ChoiceField(
-        label="If the victim withdrew support for the case, why?",
+        label=_("If the victim withdrew support for the case, why?"),
         required=False,
         choices=choices_with_blank(
-            list(values.WITHDRAWAL_REASON_LABELS.items()), "The victim did not withdraw"
+            list(values.WITHDRAWAL_REASON_LABELS.items()), _("The victim did not withdraw")
         ),
-        help_text=(
+        help_text=_(
             "Only when you close the investigation with no further action or the prosecution "
             "is discontinued. Used only for anonymised statistics on barriers to reporting"
         ),
     )
     note = forms.CharField(
-        label="Note (optional)",
+        label=_("Note (optional)"),
         required=False,
-        help_text="Why the status changed, for the case history",
+        help_text=_("Why the status changed, for the case history"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

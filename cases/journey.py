@@ -12,7 +12,9 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import GovukForm, date_or_none, language_name
 from core.languages import country_name
@@ -36,27 +38,27 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("victim-name", forms.VictimNameForm, "victim", "What is the victim's name?", True, "s"),
+    Step("victim-name", forms.VictimNameForm, "victim", _("What is the victim's name?"), True, "s"),
     Step("victim-date-of-birth", forms.VictimDateOfBirthForm, "victim", "", True),
     Step("victim-nationality", forms.VictimNationalityForm, "victim", "", True),
     Step("victim-home-office-reference", forms.VictimHomeOfficeReferenceForm, "victim", "", True),
-    Step("victim-language", forms.VictimLanguageForm, "victim", "Language", True),
+    Step("victim-language", forms.VictimLanguageForm, "victim", _("Language"), True),
     Step(
         "victim-contact",
         forms.VictimContactForm,
         "victim",
-        "How can the victim be contacted safely?",
+        _("How can the victim be contacted safely?"),
         True,
         "s",
     ),
-    Step("dependants", forms.AddDependantForm, "dependants", "Dependants", True),
+    Step("dependants", forms.AddDependantForm, "dependants", _("Dependants"), True),
     Step("crime-reference", forms.CrimeReferenceForm, "case", ""),
     Step("crime-type", forms.CrimeTypeForm, "case", ""),
     Step("case-role", forms.CaseRoleForm, "case", ""),
     Step("crime-reported", forms.ReportedOnForm, "case", ""),
     Step("investigation-status", forms.InvestigationStatusForm, "case", ""),
     Step("narrative", forms.NarrativeForm, "case", ""),
-    Step("notice", forms.NoticeForm, "notice", "The data-sharing notice", False, "s"),
+    Step("notice", forms.NoticeForm, "notice", _("The data-sharing notice"), False, "s"),
 )
 STEPS_BY_SLUG = {step.slug: step for step in STEPS}
 # Which page answers each field the referral service may refuse.
@@ -82,23 +84,23 @@ FIELD_STEPS = {
     "given_on": "notice",
 }
 FIELD_NAMES = {
-    "given_names": "Given names",
-    "family_name": "Family name",
-    "date_of_birth": "Date of birth",
-    "nationality": "Nationality",
-    "home_office_reference": "Home Office reference",
-    "preferred_language": "Preferred language",
-    "contact": "Safe contact details",
-    "address": "Address",
-    "crime_reference": "Crime reference",
-    "crime_type": "Crime type",
-    "role": "Victim or witness",
-    "reported_on": "Date the crime was reported",
-    "referred_on": "Date of referral",
-    "investigation_status": "Investigation",
-    "version": "Notice version",
-    "language": "Notice language",
-    "given_on": "Date the notice was given",
+    "given_names": _("Given names"),
+    "family_name": _("Family name"),
+    "date_of_birth": _("Date of birth"),
+    "nationality": _("Nationality"),
+    "home_office_reference": _("Home Office reference"),
+    "preferred_language": _("Preferred language"),
+    "contact": _("Safe contact details"),
+    "address": _("Address"),
+    "crime_reference": _("Crime reference"),
+    "crime_type": _("Crime type"),
+    "role": _("Victim or witness"),
+    "reported_on": _("Date the crime was reported"),
+    "referred_on": _("Date of referral"),
+    "investigation_status": _("Investigation"),
+    "version": _("Notice version"),
+    "language": _("Notice language"),
+    "given_on": _("Date the notice was given"),
 }
 
 
@@ -246,9 +248,9 @@ def service_errors(error: ValidationError) -> list[dict]:
     for key, messages_ in error.message_dict.items():
         field = key.split(".")[-1]
         if key.startswith("dependants"):
-            href, name = reverse("cases:referral_step", args=["dependants"]), "Dependant"
+            href, name = reverse("cases:referral_step", args=["dependants"]), gettext("Dependant")
         elif key in ("victim", "victim_id"):
-            href, name = reverse("cases:referral_start"), "Victim"
+            href, name = reverse("cases:referral_start"), gettext("Victim")
         else:
             slug = FIELD_STEPS.get(field)
             href = reverse("cases:referral_step", args=[slug]) if slug else None
@@ -270,80 +272,84 @@ def _check_rows(draft: dict) -> list[dict]:
         }
 
     def when(value):
-        return date_or_none(value).strftime("%-d %B %Y") if value else ""
+        return date_format(date_or_none(value), "j F Y") if value else ""
 
     sections = []
     if not draft.get("victim_id"):
         victim = draft["victim"]
         sections.append(
             {
-                "title": "Victim",
+                "title": gettext("Victim"),
                 "rows": [
                     row(
-                        "Name",
+                        gettext("Name"),
                         f"{victim['given_names']} {victim['family_name']}",
                         "victim-name",
-                        "name",
+                        gettext("name"),
                     ),
                     row(
-                        "Date of birth",
+                        gettext("Date of birth"),
                         when(victim["date_of_birth"]),
                         "victim-date-of-birth",
-                        "date of birth",
+                        gettext("date of birth"),
                     ),
                     row(
-                        "Nationality",
+                        gettext("Nationality"),
                         country_name(victim["nationality"], get_language() or "en"),
                         "victim-nationality",
-                        "nationality",
+                        gettext("nationality"),
                     ),
                     row(
-                        "Home Office reference",
-                        victim["home_office_reference"] or "Not known",
+                        gettext("Home Office reference"),
+                        victim["home_office_reference"] or gettext("Not known"),
                         "victim-home-office-reference",
-                        "Home Office reference",
+                        gettext("Home Office reference"),
                     ),
                     row(
-                        "Preferred language",
+                        gettext("Preferred language"),
                         language_name(victim["preferred_language"]),
                         "victim-language",
-                        "preferred language",
+                        gettext("preferred language"),
                     ),
                     row(
-                        "Needs an interpreter",
-                        "Yes" if victim["interpreter_needed"] == "yes" else "No",
+                        gettext("Needs an interpreter"),
+                        gettext("Yes") if victim["interpreter_needed"] == "yes" else gettext("No"),
                         "victim-language",
-                        "whether an interpreter is needed",
+                        gettext("whether an interpreter is needed"),
                     ),
                     row(
-                        "Safe contact details",
-                        victim["contact"] or "None given",
+                        gettext("Safe contact details"),
+                        victim["contact"] or gettext("None given"),
                         "victim-contact",
-                        "safe contact details",
+                        gettext("safe contact details"),
                     ),
                     row(
-                        "Address",
-                        victim["address"] or "None given",
+                        gettext("Address"),
+                        victim["address"] or gettext("None given"),
                         "victim-contact",
-                        "address",
+                        gettext("address"),
                     ),
                 ],
             }
         )
         sections.append(
             {
-                "title": "Dependants",
+                "title": gettext("Dependants"),
                 "rows": [
                     row(
-                        "Dependants",
+                        gettext("Dependants"),
                         [
-                            f"{d['given_names']} {d['family_name']}, born "
-                            f"{when(d['date_of_birth'])}"
+                            gettext("%(given_names)s %(family_name)s, born %(date)s")
+                            % {
+                                "given_names": d["given_names"],
+                                "family_name": d["family_name"],
+                                "date": when(d["date_of_birth"]),
+                            }
                             for d in draft["dependants"]
                         ]
-                        or "None",
+                        or gettext("None"),
                         "dependants",
-                        "dependants",
+                        gettext("dependants"),
                     )
                 ],
             }
@@ -351,27 +357,43 @@ def _check_rows(draft: dict) -> list[dict]:
     case = draft["case"]
     sections.append(
         {
-            "title": "Case",
+            "title": gettext("Case"),
             "rows": [
                 row(
-                    "Crime reference", case["crime_reference"], "crime-reference", "crime reference"
+                    gettext("Crime reference"),
+                    case["crime_reference"],
+                    "crime-reference",
+                    gettext("crime reference"),
                 ),
-                row("Crime type", values.LABELS[case["crime_type"]], "crime-type", "crime type"),
                 row(
-                    "Victim or witness",
+                    gettext("Crime type"),
+                    values.LABELS[case["crime_type"]],
+                    "crime-type",
+                    gettext("crime type"),
+                ),
+                row(
+                    gettext("Victim or witness"),
                     values.LABELS[case["role"]],
                     "case-role",
-                    "whether the person is a victim or a witness",
+                    gettext("whether the person is a victim or a witness"),
                 ),
-                row("Date reported", when(case["reported_on"]), "crime-reported", "date reported"),
                 row(
-                    "Investigation",
+                    gettext("Date reported"),
+                    when(case["reported_on"]),
+                    "crime-reported",
+                    gettext("date reported"),
+                ),
+                row(
+                    gettext("Investigation"),
                     values.LABELS[case["investigation_status"]],
                     "investigation-status",
-                    "investigation status",
+                    gettext("investigation status"),
                 ),
                 row(
-                    "What happened", case["narrative"] or "Not given", "narrative", "what happened"
+                    gettext("What happened"),
+                    case["narrative"] or gettext("Not given"),
+                    "narrative",
+                    gettext("what happened"),
                 ),
             ],
         }
@@ -379,11 +401,21 @@ def _check_rows(draft: dict) -> list[dict]:
     notice = draft["notice"]
     sections.append(
         {
-            "title": "Data-sharing notice",
+            "title": gettext("Data-sharing notice"),
             "rows": [
-                row("Version", notice["version"], "notice", "notice version"),
-                row("Language", language_name(notice["language"]), "notice", "language"),
-                row("Date given", when(notice["given_on"]), "notice", "date the notice was given"),
+                row(gettext("Version"), notice["version"], "notice", gettext("notice version")),
+                row(
+                    gettext("Language"),
+                    language_name(notice["language"]),
+                    "notice",
+                    gettext("language"),
+                ),
+                row(
+                    gettext("Date given"),
+                    when(notice["given_on"]),
+                    "notice",
+                    gettext("date the notice was given"),
+                ),
             ],
         }
     )

@@ -104,7 +104,7 @@ def referral_step(request, slug: str):
 def _dependants_step(request, draft: ReferralDraft, step: Step):
     form = forms.AddDependantForm(request.POST if request.method == "POST" else None)
     if draft.dependants:
-        form.fields["add_dependant"].label = "Do you need to add another dependant?"
+        form.fields["add_dependant"].label = _("Do you need to add another dependant?")
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["add_dependant"] == "yes":
             return redirect("cases:referral_dependant")
@@ -142,7 +142,11 @@ def referral_dependant_remove(request, index: int):
         return redirect("cases:referral_start")
     removed = draft.remove_dependant(index)
     if removed is not None:
-        messages.success(request, f"{removed['given_names']} {removed['family_name']} was removed.")
+        messages.success(
+            request,
+            _("%(given_names)s %(family_name)s was removed.")
+            % {"given_names": removed["given_names"], "family_name": removed["family_name"]},
+        )
     return redirect("cases:referral_step", slug="dependants")
 
 
