@@ -1,6 +1,7 @@
 """Forms for the Immigration Enforcement pages: the hold check, end confirmation and overrides."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DATE_PARTS, NO_AUTOFILL, DateField, GovukForm
@@ -12,35 +13,35 @@ class HoldCheckForm(GovukForm):
     the two, never both: each check uses one way of finding the person)."""
 
     home_office_reference = forms.CharField(
-        label="Home Office reference",
+        label=_("Home Office reference"),
         required=False,
         max_length=40,
         error_messages={
             "max_length": _("Home Office reference must be 40 characters or fewer"),
         },
-        help_text="For example, A1234567",
+        help_text=_("For example, A1234567"),
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20", **NO_AUTOFILL}),
     )
     family_name = forms.CharField(
-        label="Family name",
+        label=_("Family name"),
         required=False,
         max_length=200,
         error_messages={"max_length": _("Family name must be 200 characters or fewer")},
         widget=forms.TextInput(attrs=NO_AUTOFILL),
     )
     given_names = forms.CharField(
-        label="Given names",
+        label=_("Given names"),
         required=False,
         max_length=200,
         error_messages={"max_length": _("Given names must be 200 characters or fewer")},
-        help_text="All of them, exactly as recorded",
+        help_text=_("All of them, exactly as recorded"),
         widget=forms.TextInput(attrs=NO_AUTOFILL),
     )
     date_of_birth = DateField(
-        label="Date of birth",
-        what="Date of birth",
+        label=_("Date of birth"),
+        what=_("Date of birth"),
         required=False,
-        help_text="For example, 27 3 1990",
+        help_text=_("For example, 27 3 1990"),
     )
 
     # What a check by name is made of, as the browser sends it (the date in three boxes).
@@ -60,22 +61,22 @@ class HoldCheckForm(GovukForm):
         if reference and identity:
             self.add_error(
                 "home_office_reference",
-                "Enter a Home Office reference or a name and date of birth, not both",
+                gettext("Enter a Home Office reference or a name and date of birth, not both"),
             )
         elif not reference and not identity:
             self.add_error(
                 "home_office_reference",
-                "Enter a Home Office reference, or a name and date of birth",
+                gettext("Enter a Home Office reference, or a name and date of birth"),
             )
         elif identity:
             # A field already refused (too long) has its one message: no second one.
             if "family_name" not in self._errors and not (cleaned.get("family_name") or "").strip():
-                self.add_error("family_name", "Enter the family name")
+                self.add_error("family_name", gettext("Enter the family name"))
             if "given_names" not in self._errors and not (cleaned.get("given_names") or "").strip():
-                self.add_error("given_names", "Enter the given names")
+                self.add_error("given_names", gettext("Enter the given names"))
             if "date_of_birth" not in self._errors and not cleaned.get("date_of_birth"):
                 self.fields["date_of_birth"].error_parts = set(DATE_PARTS)
-                self.add_error("date_of_birth", "Enter the date of birth")
+                self.add_error("date_of_birth", gettext("Enter the date of birth"))
         return cleaned
 
     def identifiers(self) -> dict:
@@ -91,57 +92,61 @@ class HoldCheckForm(GovukForm):
 
 class ConfirmEndForm(GovukForm):
     reason = forms.ChoiceField(
-        label="Why has the hold ended?",
+        label=_("Why has the hold ended?"),
         choices=values.as_choices(values.END_REASONS),
         widget=forms.RadioSelect,
-        error_messages={"required": "Select why the hold has ended"},
+        error_messages={"required": _("Select why the hold has ended")},
     )
 
 
 class OverrideRequestForm(GovukForm):
     category = forms.ChoiceField(
-        label="Why is a public-protection override needed?",
+        label=_("Why is a public-protection override needed?"),
         choices=values.as_choices(values.OVERRIDE_CATEGORIES),
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the reason for the override"},
+        error_messages={"required": _("Select the reason for the override")},
     )
     justification = forms.CharField(
-        label="Justification",
-        help_text="The evidence for the risk, in enough detail for another IE senior "
-        "caseworker to decide. Do not include the victim's name or address.",
+        label=_("Justification"),
+        help_text=_(
+            "The evidence for the risk, in enough detail for another IE senior "
+            "caseworker to decide. Do not include the victim's name or address."
+        ),
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Explain why the override is needed"},
+        error_messages={"required": _("Explain why the override is needed")},
     )
     expires_on = DateField(
-        label="When should the override end? (optional)",
-        what="The date the override ends",
+        label=_("When should the override end? (optional)"),
+        what=_("The date the override ends"),
         required=False,
         past=False,
         future=True,
-        help_text="An override lasts at most 90 days, and ends then if you leave this blank. "
-        "For example, 14 1 2027",
+        help_text=_(
+            "An override lasts at most 90 days, and ends then if you leave this blank. "
+            "For example, 14 1 2027"
+        ),
     )
 
 
 class OverrideDecisionForm(GovukForm):
     decision = forms.ChoiceField(
-        label="Your decision",
-        choices=[("approve", "Approve the override"), ("reject", "Reject the override")],
+        label=_("Your decision"),
+        choices=[("approve", _("Approve the override")), ("reject", _("Reject the override"))],
         widget=forms.RadioSelect,
-        error_messages={"required": "Select whether you approve or reject the override"},
+        error_messages={"required": _("Select whether you approve or reject the override")},
     )
     note = forms.CharField(
-        label="Note (optional)",
+        label=_("Note (optional)"),
         required=False,
-        help_text="Your reasons, for the record",
+        help_text=_("Your reasons, for the record"),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
 class OverrideRevokeForm(GovukForm):
     note = forms.CharField(
-        label="Why are you revoking the override?",
-        help_text="For the record",
+        label=_("Why are you revoking the override?"),
+        help_text=_("For the record"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Explain why you are revoking the override"},
+        error_messages={"required": _("Explain why you are revoking the override")},
     )

@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from weasyprint import HTML
 
@@ -124,7 +125,7 @@ def hold_check_page(request):
         else:
             form.add_error(
                 None,
-                "You have made too many checks in a short time. Wait a minute, then try again.",
+                _("You have made too many checks in a short time. Wait a minute, then try again."),
             )
             status = 429
     return render(
@@ -140,7 +141,7 @@ def _ie_status(hold: Hold) -> str:
     IE's own override is why."""
     if hold.in_force or hold.status == "overridden":
         return values.LABELS[hold.status]
-    return "Not in force"
+    return _("Not in force")
 
 
 @role_required(*IE_SENIOR, object_type="hold", actions=LIST)
@@ -198,7 +199,10 @@ def hold_confirm_end(request, reference: str):
         except (ValidationError, ConflictError) as error:
             form.apply_service_errors(error)
         else:
-            messages.success(request, f"The end of hold {hold.reference} was confirmed.")
+            messages.success(
+                request,
+                _("The end of hold %(reference)s was confirmed.") % {"reference": hold.reference},
+            )
             return redirect("review_queue")
     return render(
         request,
@@ -219,10 +223,10 @@ def hold_override_request(request, reference: str):
     hold = _ie_hold(request, reference, eligible=lambda hold: hold.in_force)
     form = forms.OverrideRequestForm(request.POST if request.method == "POST" else None)
     limit = current_policy().override_max_days
-    form.fields["expires_on"].help_text = (
-        f"An override lasts at most {limit} days, and ends then if you leave this blank. "
+    form.fields["expires_on"].help_text = _(
+        "An override lasts at most %(limit)s days, and ends then if you leave this blank. "
         "For example, 14 1 2027"
-    )
+    ) % {"limit": limit}
     if request.method == "POST" and form.is_valid():
         try:
             with audited(request, action="create", object_type="override") as access:
@@ -236,8 +240,10 @@ def hold_override_request(request, reference: str):
         else:
             messages.success(
                 request,
-                "Override requested. Another IE senior caseworker must approve it before it "
-                "takes effect.",
+                _(
+                    "Override requested. Another IE senior caseworker must approve it before it "
+                    "takes effect."
+                ),
             )
             return redirect("hold_detail", reference=hold.reference)
     return render(request, "protocol/override_request.html", {"hold": hold, "form": form})
@@ -278,8 +284,11 @@ def override_decide(request, override_id: UUID):
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
-            verb = "approved" if form.cleaned_data["decision"] == "approve" else "rejected"
-            messages.success(request, f"You {verb} the override of hold {override.hold.reference}.")
+            if form.cleaned_data["decision"] == "approve":
+                done = _("You approved the override of hold %(reference)s.")
+            else:
+                done = _("You rejected the override of hold %(reference)s.")
+            messages.success(request, done % {"reference": override.hold.reference})
             return redirect("override_list")
     return render(
         request,
@@ -315,8 +324,11 @@ def override_revoke_page(request, override_id: UUID):
         else:
             messages.success(
                 request,
-                f"You revoked the override of hold {override.hold.reference}. The hold is back "
-                "to what the rules say.",
+                _(
+                    "You revoked the override of hold %(reference)s. The hold is back "
+                    "to what the rules say."
+                )
+                % {"reference": override.hold.reference},
             )
             return redirect("hold_detail", reference=override.hold.reference)
     return render(request, "protocol/override_revoke.html", {"override": override, "form": form})
