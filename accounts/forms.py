@@ -3,6 +3,8 @@ helpers from `core.forms`)."""
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import NO_AUTOFILL, GovukForm, choices_with_blank
 from core.roles import OrganisationKind, Role
@@ -17,24 +19,24 @@ class SignInForm(GovukForm, AuthenticationForm):
     """Email and password, with a lockout after repeated failures."""
 
     username = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         error_messages={
-            "required": "Enter your email address",
-            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "required": _("Enter your email address"),
+            "invalid": _("Enter an email address in the correct format, like name@example.com"),
         },
         widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password"},
+        error_messages={"required": _("Enter your password")},
     )
     otp = forms.CharField(
-        label="Security code (if your account uses an authenticator app)",
+        label=_("Security code (if your account uses an authenticator app)"),
         required=False,
         max_length=12,
-        help_text="The 6-digit code your authenticator app shows now. Leave it empty otherwise.",
+        help_text=_("The 6-digit code your authenticator app shows now. Leave it empty otherwise."),
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",
@@ -45,10 +47,12 @@ class SignInForm(GovukForm, AuthenticationForm):
         ),
     )
     error_messages = {
-        "invalid_login": "Enter a correct email address and password. Both are case sensitive.",
-        "otp_needed": "Enter the 6-digit security code from your authenticator app",
-        "otp_wrong": "The security code is wrong or has expired: enter the code your app shows now",
-        "inactive": "This account has been disabled. Contact your organisation's administrator.",
+        "invalid_login": _("Enter a correct email address and password. Both are case sensitive."),
+        "otp_needed": _("Enter the 6-digit security code from your authenticator app"),
+        "otp_wrong": _(
+            "The security code is wrong or has expired: enter the code your app shows now"
+        ),
+        "inactive": _("This account has been disabled. Contact your organisation's administrator."),
         "locked": LOCKED_MESSAGE,
     }
 
@@ -98,42 +102,44 @@ class UserForm(GovukForm):
     """An account as an administrator sees it: who, where, which roles; never a password."""
 
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
-        help_text="The set-up link is sent here. It cannot be changed later.",
+        help_text=_("The set-up link is sent here. It cannot be changed later."),
         error_messages={
-            "required": "Enter the person's email address",
-            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "required": _("Enter the person's email address"),
+            "invalid": _("Enter an email address in the correct format, like name@example.com"),
         },
         widget=forms.EmailInput(attrs={**NO_AUTOFILL, "class": "govuk-!-width-two-thirds"}),
     )
     full_name = forms.CharField(
-        label="Full name",
+        label=_("Full name"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={**NO_AUTOFILL, "class": "govuk-!-width-two-thirds"}),
     )
     organisation = forms.ChoiceField(
-        label="Organisation",
-        error_messages={"required": "Select the person's organisation"},
+        label=_("Organisation"),
+        error_messages={"required": _("Select the person's organisation")},
     )
     roles = forms.MultipleChoiceField(
-        label="Roles",
+        label=_("Roles"),
         choices=Role.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Choose roles that fit the organisation: police roles for a police force, "
-        "support adviser for a support organisation, IE roles for Immigration Enforcement, "
-        "auditor, analyst or administrator for an oversight body.",
-        error_messages={"required": "Choose at least one role"},
+        help_text=_(
+            "Choose roles that fit the organisation: police roles for a police force, "
+            "support adviser for a support organisation, IE roles for Immigration Enforcement, "
+            "auditor, analyst or administrator for an oversight body."
+        ),
+        error_messages={"required": _("Choose at least one role")},
     )
     is_active = forms.BooleanField(
-        label="The account is active (clear this to deactivate it)", required=False
+        label=_("The account is active (clear this to deactivate it)"), required=False
     )
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = choices_with_blank(
-            _organisation_choices(), "Select an organisation"
+            _organisation_choices(), gettext("Select an organisation")
         )
         if editing:
             del self.fields["email"]
@@ -144,7 +150,7 @@ class UserForm(GovukForm):
         code = self.cleaned_data["organisation"]
         organisation = Organisation.objects.filter(code=code).first()
         if organisation is None:
-            raise forms.ValidationError("Select the person's organisation")
+            raise forms.ValidationError(_("Select the person's organisation"))
         return organisation
 
 
@@ -152,37 +158,41 @@ class OrganisationForm(GovukForm):
     """An organisation and its protocol contact point."""
 
     name = forms.CharField(
-        label="Name", max_length=200, error_messages={"required": "Enter the organisation's name"}
+        label=_("Name"),
+        max_length=200,
+        error_messages={"required": _("Enter the organisation's name")},
     )
     code = forms.SlugField(
-        label="Code",
+        label=_("Code"),
         max_length=32,
-        help_text="A short code of letters, numbers, hyphens and underscores, like 'northshire'. "
-        "It cannot be changed later.",
+        help_text=_(
+            "A short code of letters, numbers, hyphens and underscores, like 'northshire'. "
+            "It cannot be changed later."
+        ),
         error_messages={
-            "required": "Enter a code",
-            "invalid": "The code may only contain letters, numbers, hyphens and underscores",
+            "required": _("Enter a code"),
+            "invalid": _("The code may only contain letters, numbers, hyphens and underscores"),
         },
         widget=forms.TextInput(attrs={**NO_AUTOFILL, "class": "govuk-input--width-20"}),
     )
     kind = forms.ChoiceField(
-        label="Kind of organisation",
+        label=_("Kind of organisation"),
         choices=OrganisationKind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the kind of organisation"},
+        error_messages={"required": _("Select the kind of organisation")},
     )
-    contact_team = forms.CharField(label="Protocol contact team", max_length=200, required=False)
+    contact_team = forms.CharField(label=_("Protocol contact team"), max_length=200, required=False)
     contact_phone = forms.CharField(
-        label="Contact phone number",
+        label=_("Contact phone number"),
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
     )
     contact_email = forms.EmailField(
-        label="Contact email address",
+        label=_("Contact email address"),
         required=False,
         error_messages={
-            "invalid": "Enter an email address in the correct format, like name@example.com"
+            "invalid": _("Enter an email address in the correct format, like name@example.com")
         },
         widget=forms.EmailInput(attrs=NO_AUTOFILL),
     )

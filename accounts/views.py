@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from core.errors import ConflictError
 from core.permissions import audited, listed, role_required, viewed_or_404
@@ -57,7 +58,7 @@ class SignOutView(auth_views.LogoutView):
             with transaction.atomic():
                 services.sign_out_record(user=request.user, request=request)
         response = super().post(request, *args, **kwargs)
-        messages.success(request, "You have signed out.")
+        messages.success(request, _("You have signed out."))
         return response
 
 
@@ -77,7 +78,7 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, "Your password is set. Sign in with it now.")
+        messages.success(self.request, _("Your password is set. Sign in with it now."))
         return response
 
 
@@ -142,7 +143,8 @@ def user_new(request):
         else:
             messages.success(
                 request,
-                f"Account created. A link to set their password was sent to {account.email}.",
+                _("Account created. A link to set their password was sent to %(email)s.")
+                % {"email": account.email},
             )
             return redirect("accounts:user_detail", user_id=account.pk)
     return render(request, "accounts/user_form.html", {"form": form, "account": None})
@@ -178,7 +180,9 @@ def user_detail(request, user_id: UUID):
         except (ValidationError, ConflictError) as error:
             form.apply_service_errors(error)
         else:
-            messages.success(request, f"The account of {account.email} is saved.")
+            messages.success(
+                request, _("The account of %(email)s is saved.") % {"email": account.email}
+            )
             return redirect("accounts:user_detail", user_id=account.pk)
     return render(
         request, "accounts/user_form.html", {"form": form, "account": account, "own": own}
@@ -198,7 +202,10 @@ def user_set_up_link(request, user_id: UUID):
     except ConflictError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"A link to set their password was sent to {account.email}.")
+        messages.success(
+            request,
+            _("A link to set their password was sent to %(email)s.") % {"email": account.email},
+        )
     return redirect("accounts:user_detail", user_id=user_id)
 
 
@@ -219,8 +226,8 @@ def _organisation_save(request, form, *, code: str, created_expected: bool):
     action = "create" if created_expected else "change"
     with audited(request, action=action, object_type="organisation") as access:
         if created_expected and Organisation.objects.filter(code=code).exists():
-            raise ValidationError({"code": "An organisation with this code already exists."})
-        organisation, _ = services.organisation_create_or_update(
+            raise ValidationError({"code": _("An organisation with this code already exists.")})
+        organisation, _created = services.organisation_create_or_update(
             kind=data["kind"], code=code, name=data["name"], contact=form.contact()
         )
         access.object_id = str(organisation.pk)
@@ -238,7 +245,7 @@ def organisation_new(request):
         except ValidationError as error:
             form.apply_service_errors(error, {"contact": "contact_team"})
         else:
-            messages.success(request, f"{organisation.name} is created.")
+            messages.success(request, _("%(name)s is created.") % {"name": organisation.name})
             return redirect("accounts:organisation_list")
     return render(request, "accounts/organisation_form.html", {"form": form, "organisation": None})
 
@@ -266,7 +273,7 @@ def organisation_detail(request, code: str):
         except ValidationError as error:
             form.apply_service_errors(error, {"contact": "contact_team"})
         else:
-            messages.success(request, f"{form.cleaned_data['name']} is saved.")
+            messages.success(request, _("%(name)s is saved.") % {"name": form.cleaned_data["name"]})
             return redirect("accounts:organisation_list")
     return render(
         request, "accounts/organisation_form.html", {"form": form, "organisation": organisation}

@@ -17,16 +17,18 @@ class SupportReferralForm(GovukForm):
     service_field_names = {"consent_given_on": "consent_given_on", "organisation": "organisation"}
 
     organisation = forms.ChoiceField(
-        label="Which support organisation are you referring the victim to?",
+        label=_("Which support organisation are you referring the victim to?"),
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the support organisation"},
+        error_messages={"required": _("Select the support organisation")},
     )
     consent_given_on = DateField(
-        label="When did the victim agree to this referral?",
-        what="Date the victim agreed",
-        required_message="Enter the date the victim agreed to the referral. You can only refer "
-        "them if they agree.",
-        help_text="You can only refer the victim if they agree. For example, 14 10 2026",
+        label=_("When did the victim agree to this referral?"),
+        what=_("Date the victim agreed"),
+        required_message=_(
+            "Enter the date the victim agreed to the referral. You can only refer "
+            "them if they agree."
+        ),
+        help_text=_("You can only refer the victim if they agree. For example, 14 10 2026"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -40,69 +42,69 @@ class SupportReferralForm(GovukForm):
 
 class SupportUpdateForm(GovukForm):
     contact_on = DateField(
-        label="Date of your latest contact with the victim (optional)",
-        what="Date of contact",
+        label=_("Date of your latest contact with the victim (optional)"),
+        what=_("Date of contact"),
         required=False,
-        help_text="Leave blank if there was no contact. For example, 14 10 2026",
+        help_text=_("Leave blank if there was no contact. For example, 14 10 2026"),
     )
     status = forms.ChoiceField(
-        label="Engagement status",
+        label=_("Engagement status"),
         choices=values.as_choices(values.SUPPORT_STATUSES),
         widget=forms.RadioSelect(attrs={"small": True}),
-        error_messages={"required": "Select the engagement status"},
+        error_messages={"required": _("Select the engagement status")},
     )
     closed_on = DateField(
-        label="Date the engagement ended",
-        what="Date the engagement ended",
+        label=_("Date the engagement ended"),
+        what=_("Date the engagement ended"),
         required=False,
-        help_text="Only if the engagement is closed or the victim disengaged",
+        help_text=_("Only if the engagement is closed or the victim disengaged"),
     )
     note = forms.CharField(
-        label="Note (optional)",
+        label=_("Note (optional)"),
         required=False,
-        help_text="Seen only by your organisation",
+        help_text=_("Seen only by your organisation"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
-NRM_GROUP = "National Referral Mechanism referrals only"
-OTHER_GROUP = "Applications on every other route"
+NRM_GROUP = _("National Referral Mechanism referrals only")
+OTHER_GROUP = _("Applications on every other route")
 
 
 class ApplicationForm(GovukForm):
     route = forms.ChoiceField(
-        label="Route",
+        label=_("Route"),
         choices=values.as_choices(values.APPLICATION_ROUTES),
         widget=forms.RadioSelect(attrs={"small": True}),
-        error_messages={"required": "Select the route of the application or referral"},
+        error_messages={"required": _("Select the route of the application or referral")},
     )
     status = forms.ChoiceField(
-        label="Status",
+        label=_("Status"),
         choices=[
-            ("", "Choose a status"),
+            ("", _("Choose a status")),
             (OTHER_GROUP, values.as_choices(values.APPLICATION_STATUSES)),
             (NRM_GROUP, values.as_choices(values.NRM_STATUSES)),
         ],
-        error_messages={"required": "Select the status of the application or referral"},
+        error_messages={"required": _("Select the status of the application or referral")},
     )
     submitted_on = DateField(
-        label="Date submitted",
-        what="Date submitted",
-        required_message="Enter the date the application or referral was submitted",
-        help_text="For example, 14 10 2026",
+        label=_("Date submitted"),
+        what=_("Date submitted"),
+        required_message=_("Enter the date the application or referral was submitted"),
+        help_text=_("For example, 14 10 2026"),
     )
     decided_on = DateField(
-        label="Date of the decision",
-        what="Date of the decision",
+        label=_("Date of the decision"),
+        what=_("Date of the decision"),
         required=False,
-        help_text="Only once there is a decision",
+        help_text=_("Only once there is a decision"),
     )
     leave_expires_on = DateField(
-        label="Date the permission to stay ends",
-        what="Date the permission to stay ends",
+        label=_("Date the permission to stay ends"),
+        what=_("Date the permission to stay ends"),
         required=False,
         past=False,
-        help_text="Only for a grant of limited leave. Leave blank for settlement.",
+        help_text=_("Only for a grant of limited leave. Leave blank for settlement."),
     )
 
     def clean(self):
@@ -112,22 +114,26 @@ class ApplicationForm(GovukForm):
             if route == values.NRM_ROUTE and status not in values.NRM_STATUSES:
                 self.add_error(
                     "status",
-                    "For a National Referral Mechanism referral, choose a status from the "
-                    f"list '{NRM_GROUP}'",
+                    _(
+                        "For a National Referral Mechanism referral, choose a status from the "
+                        "list '%(group)s'"
+                    )
+                    % {"group": NRM_GROUP},
                 )
             elif route != values.NRM_ROUTE and status not in values.APPLICATION_STATUSES:
                 self.add_error(
                     "status",
-                    f"For this route, choose a status from the list '{OTHER_GROUP}'",
+                    _("For this route, choose a status from the list '%(group)s'")
+                    % {"group": OTHER_GROUP},
                 )
         return cleaned
 
 
 class ApplicationUpdateForm(GovukForm):
     status = forms.ChoiceField(
-        label="Status",
+        label=_("Status"),
         widget=forms.RadioSelect(attrs={"small": True}),
-        error_messages={"required": "Select the status"},
+        error_messages={"required": _("Select the status")},
     )
     decided_on = ApplicationForm.base_fields["decided_on"]
     leave_expires_on = ApplicationForm.base_fields["leave_expires_on"]
@@ -139,30 +145,30 @@ class ApplicationUpdateForm(GovukForm):
 
 
 NEEDS = [
-    ("", "Any"),
-    ("any", "Something needs doing"),
-    ("contact_overdue", "Contact overdue"),
-    ("challenge_window", "Challenge window closing"),
+    ("", _("Any")),
+    ("any", _("Something needs doing")),
+    ("contact_overdue", _("Contact overdue")),
+    ("challenge_window", _("Challenge window closing")),
 ]
 
 
 class VictimFilterForm(GovukForm):
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         min_length=SEARCH_MIN_CHARACTERS,
         max_length=100,
-        help_text="Victim reference or name, at least 3 characters",
+        help_text=_("Victim reference or name, at least 3 characters"),
         error_messages={
-            "min_length": "Search for at least 3 characters of a name or reference",
-            "max_length": "Search for at most 100 characters",
+            "min_length": _("Search for at least 3 characters of a name or reference"),
+            "max_length": _("Search for at most 100 characters"),
         },
     )
-    needs = forms.ChoiceField(label="What needs doing", required=False, choices=NEEDS)
+    needs = forms.ChoiceField(label=_("What needs doing"), required=False, choices=NEEDS)
     hold_status = forms.ChoiceField(
-        label="Hold",
+        label=_("Hold"),
         required=False,
-        choices=choices_with_blank(values.as_choices(values.HOLD_STATUSES), "Any"),
+        choices=choices_with_blank(values.as_choices(values.HOLD_STATUSES), _("Any")),
     )
 
 
@@ -210,7 +216,7 @@ class SignpostingGivenForm(GovukForm):
     )
     given_on = DateField(
         label=_("Date it was given"),
-        what="Date it was given",
+        what=_("Date it was given"),
         required_message=_("Enter the date the victim was given the information"),
         help_text=_("For example, 14 10 2026"),
     )

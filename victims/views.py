@@ -16,7 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cases.selectors import case_list
@@ -94,20 +96,26 @@ def needs_doing(victim, today: dt.date) -> list[dict]:
     items = []
     hold = getattr(victim, "hold", None)
     if hold is not None and "support_contact_overdue" in hold.flags:
-        items.append({"kind": "contact_overdue", "text": "Contact overdue: record your contact"})
+        items.append({"kind": "contact_overdue", "text": _("Contact overdue: record your contact")})
     for application in getattr(victim, "open_challenges", []):
         closes = application.decided_on + dt.timedelta(days=_challenge_window())
         days = (closes - today).days
-        items.append(
-            {
-                "kind": "challenge_window",
-                "text": f"Challenge window closes {closes:%-d %B %Y}"
-                + (" (today)" if days == 0 else f" ({days} day{'s' if days != 1 else ''})"),
-            }
-        )
+        items.append({"kind": "challenge_window", "text": _challenge_text(closes, days)})
     if hold is not None and "data_incomplete" in hold.flags:
-        items.append({"kind": "data_incomplete", "text": "Some facts are missing or unclear"})
+        items.append({"kind": "data_incomplete", "text": _("Some facts are missing or unclear")})
     return items
+
+
+def _challenge_text(closes: dt.date, days: int) -> str:
+    """When a refusal's challenge window closes, and how many days are left."""
+    date = date_format(closes, "j F Y")
+    if days == 0:
+        return _("Challenge window closes %(date)s (today)") % {"date": date}
+    return ngettext(
+        "Challenge window closes %(date)s (%(days)s day)",
+        "Challenge window closes %(date)s (%(days)s days)",
+        days,
+    ) % {"date": date, "days": days}
 
 
 @role_required(*ADVISER, object_type="victim", actions={"GET": "list"})
@@ -217,13 +225,16 @@ def _support_update(request, victim_id: UUID, form):
     if not updated.is_open:
         messages.success(
             request,
-            f"Engagement ended for {victim.reference}. Your organisation's "
-            "access to this victim's record has ended with it.",
+            _(
+                "Engagement ended for %(reference)s. Your organisation's "
+                "access to this victim's record has ended with it."
+            )
+            % {"reference": victim.reference},
         )
         return redirect("victims:list")
     messages.success(
         request,
-        "Support update recorded. The hold is re-evaluated automatically in a few seconds.",
+        _("Support update recorded. The hold is re-evaluated automatically in a few seconds."),
     )
     return redirect("victims:detail", victim_id=victim.pk)
 
@@ -296,9 +307,14 @@ def support_referral(request, victim_id: UUID):
         else:
             messages.success(
                 request,
-                f"{victim.given_names} {victim.family_name} was referred to "
-                f"{engagement.organisation.name}. The hold is re-evaluated automatically in a "
-                "few seconds.",
+                _(
+                    "%(name)s was referred to %(organisation)s. The hold is re-evaluated "
+                    "automatically in a few seconds."
+                )
+                % {
+                    "name": f"{victim.given_names} {victim.family_name}",
+                    "organisation": engagement.organisation.name,
+                },
             )
             return redirect("victims:detail", victim_id=victim.pk)
     victim = viewed_or_404(
@@ -339,7 +355,7 @@ def application_new(request, victim_id: UUID):
         else:
             messages.success(
                 request,
-                "Application recorded. The hold is re-evaluated automatically in a few seconds.",
+                _("Application recorded. The hold is re-evaluated automatically in a few seconds."),
             )
             return redirect("victims:detail", victim_id=victim.pk)
     victim = viewed_or_404(
@@ -413,7 +429,7 @@ def _application_update(request, application_id: UUID):
         form.apply_service_errors(error)
         return form, None
     messages.success(
-        request, "Application updated. The hold is re-evaluated automatically in a few seconds."
+        request, _("Application updated. The hold is re-evaluated automatically in a few seconds.")
     )
     return form, redirect("victims:detail", victim_id=application.victim_id)
 
