@@ -75,7 +75,7 @@ def test_an_adviser_records_support_and_applications(
     page.get_by_label("Status").select_option("submitted")
     page.get_by_role("button", name="Record application").click()
     assert "Application recorded" in tab.text(".govuk-notification-banner")
-    page.get_by_role("link", name="Change").first.click()
+    page.get_by_role("link", name="Change or see its history").first.click()
     tab.check("application-change")
     page.get_by_label("Granted").check()
     tab.fill_date("decided_on", today)

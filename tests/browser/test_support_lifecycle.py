@@ -98,7 +98,9 @@ def test_an_officer_sees_outcomes_withdraws_consent_and_uses_the_status_form(
     assert closed_on.is_visible()
     tab.check("case-page-status-form")
     height = page.evaluate("document.documentElement.scrollHeight")
-    assert height < 3300, height  # about 3,800 px before the reveal and the side column
+    # About 3,800 px before the reveal and the side column; the withdrawal reason (asked when a
+    # victim withdraws support) added about 250.
+    assert height < 3500, height
     tab.close()
 
 

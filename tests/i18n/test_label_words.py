@@ -122,7 +122,7 @@ def test_choices_are_translated_per_request(welsh):
     with translation.override("en"):
         assert str(model_choices["domestic_abuse"]) == "Domestic abuse"
     blank = choices_with_blank(values.as_choices(values.INVESTIGATION_STATUSES), "Any")
-    assert [str(text) for _code, text in blank[:2]] == ["Unrhyw un", "Reported"]
+    assert [str(text) for _code, text in blank[:2]] == ["Unrhyw un", "Wedi'i adrodd"]
     assert str(dict(blank)["under_investigation"]) == "Yn destun ymchwiliad"
     assert [str(text) for value, text in roles.Role.choices][0] == "Swyddog yr heddlu"
 
