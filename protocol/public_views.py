@@ -8,6 +8,8 @@ The policy values it states (grace period, review windows) are read from the run
 
 from functools import lru_cache
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template import loader
 from django.utils import translation
@@ -53,3 +55,9 @@ def _render(code: str, unknown: str, policy: Policy) -> str:
             "appeal_magistrates_days": policy.appeal_window_days.magistrates,
         }
         return loader.render_to_string("public/protocol.html", context)
+
+
+@receiver(setting_changed)
+def _forget_rendered_pages(**kwargs) -> None:
+    """A changed setting (static storage, languages: in tests) may change the page's HTML."""
+    _render.cache_clear()

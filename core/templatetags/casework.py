@@ -294,6 +294,9 @@ _SECTIONS = {
     ("", "hold_override"): "overrides",
     ("", "home"): "home",
     ("", "notification"): "notifications",
+    ("", "statistics"): "statistics",
+    ("", "simulation"): "simulation",
+    ("accounts", "audit_log"): "audit",
     ("accounts", "user"): "users",
     ("accounts", "organisation"): "organisations",
 }

@@ -21,7 +21,9 @@ def test_an_analyst_reads_statistics_and_simulates_without_javascript(
     tab = browser_for(javascript=False)
     page = tab.page
     tab.sign_in(analyst.email, PASSWORD)
-    page.get_by_role("link", name="Barriers to reporting").click()
+    page.get_by_role("navigation", name="Menu").get_by_role(
+        "link", name="Barriers to reporting"
+    ).click()
     page.wait_for_url("**/statistics")
     assert page.locator("svg.casework-chart").count() == 2  # the tables that have rows
     tab.check("analyst-statistics")
