@@ -21,6 +21,7 @@ from datetime import date
 from django.db import connections
 from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_noop
 
 from cases.models import Case
 from core.db_router import replica_or_default
@@ -54,8 +55,8 @@ def _group_label(by: str, key: str) -> str:
     if by == "crime_type":
         return values.LABELS.get(key, key)
     if key == NOT_REPORTED:
-        return "Not reported to the police"
-    return key or "Not recorded"
+        return gettext_noop("Not reported to the police")
+    return key or gettext_noop("Not recorded")
 
 
 def _table(
@@ -198,35 +199,41 @@ def barrier_statistics(*, date_from: date, date_to: date, by: str) -> dict:
         "tables": [
             _table(
                 "referrals",
-                "Referrals, by the victim's role",
+                gettext_noop("Referrals, by the victim's role"),
                 by,
                 referrals,
                 [(code, values.LABELS[code]) for code in values.CASE_ROLES],
             ),
             _table(
                 "withdrawals_by_reason",
-                "Victims who withdrew from the investigation, by reason",
+                gettext_noop("Victims who withdrew from the investigation, by reason"),
                 by,
                 withdrawals,
                 reasons,
             ),
             _table(
                 "support_engagement",
-                "Referrals whose victim engaged with a support organisation",
+                gettext_noop("Referrals whose victim engaged with a support organisation"),
                 by,
                 engagement,
-                [("engaged", "Engaged with support"), ("not_engaged", "No engagement recorded")],
+                [
+                    ("engaged", gettext_noop("Engaged with support")),
+                    ("not_engaged", gettext_noop("No engagement recorded")),
+                ],
             ),
             _table(
                 "unreported_crimes",
-                "Crimes not reported to the police, recorded by support advisers",
+                gettext_noop("Crimes not reported to the police, recorded by support advisers"),
                 by,
                 unreported_counts,
-                [("never_reported", "Not reported"), ("reported_later", "Reported later")],
+                [
+                    ("never_reported", gettext_noop("Not reported")),
+                    ("reported_later", gettext_noop("Reported later")),
+                ],
             ),
             _table(
                 "unreported_crimes_by_reason",
-                "Why victims chose not to report (a crime may have several reasons)",
+                gettext_noop("Why victims chose not to report (a crime may have several reasons)"),
                 by,
                 unreported_reasons,
                 reasons,
@@ -235,13 +242,13 @@ def barrier_statistics(*, date_from: date, date_to: date, by: str) -> dict:
         "medians": [
             _median_table(
                 "days_reported_to_referral",
-                "Median days from crime reported to referral",
+                gettext_noop("Median days from crime reported to referral"),
                 by,
                 report_to_referral,
             ),
             _median_table(
                 "days_referral_to_support",
-                "Median days from referral to support engagement",
+                gettext_noop("Median days from referral to support engagement"),
                 by,
                 referral_to_support,
             ),

@@ -1,12 +1,15 @@
 """The analysts' and auditors' pages: barrier statistics (charts with their data tables, CSV)
 and policy simulations. Counts only, every one suppressed: no page here leads to a person."""
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from core.permissions import audited, role_required
 from core.roles import Role
@@ -30,8 +33,24 @@ def _filters(request) -> tuple[StatisticsFilterForm, dict]:
     return form, {"date_from": date_from, "date_to": date_to, "by": data.get("by") or "month"}
 
 
+def _in_page_language(statistics: dict) -> None:
+    """The tables' words in the page's language: titles and column names are marked in
+    protocol.barriers and protocol.rules (core/label_words.py), months are formatted anew."""
+    for table in [*statistics["tables"], *statistics["medians"]]:
+        table["label"] = gettext(table["label"])
+        for column in table.get("columns", []):
+            column["label"] = gettext(column["label"])
+        for row in table["rows"]:
+            key = row.get("key") or ""
+            if re.fullmatch(r"\d{4}-\d{2}", key):
+                row["label"] = date_format(date.fromisoformat(f"{key}-01"), "F Y")
+            else:
+                row["label"] = gettext(row["label"])
+
+
 def _charted(statistics: dict) -> list[dict]:
     """Each table with a chart of its rows' totals (or of its columns, for a single row)."""
+    _in_page_language(statistics)
     for table in statistics["tables"]:
         if len(table["rows"]) == 1:
             items = list(

@@ -33,6 +33,21 @@ def test_statistics_page_draws_charts_beside_tables_and_shows_no_person(
     assert "northshire" in html
 
 
+def test_statistics_page_speaks_the_page_language(referral, officer, analyst, client_for):
+    for index in range(6):
+        make_referral(officer, victim={"family_name": f"Stat {index}"})
+    client = client_for(analyst)
+    client.get(reverse("choose_language", args=["cy"]))
+    html = client.get(reverse("statistics")).content.decode()
+    assert "Atgyfeiriadau, yn ôl rôl y dioddefwr" in html
+    assert "Referrals, by the victim" not in html
+    month = timezone.localdate().strftime("%B %Y")
+    assert month not in html  # months are named in Welsh
+    client.get(reverse("choose_language", args=["en"]))
+    html = client.get(reverse("statistics")).content.decode()
+    assert "Referrals, by the victim" in html and month in html
+
+
 def test_statistics_filters_refuse_a_from_after_to(analyst, client_for):
     today = timezone.localdate()
     response = client_for(analyst).get(
