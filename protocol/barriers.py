@@ -26,7 +26,7 @@ from django.utils.translation import gettext_noop
 from cases.models import Case
 from core.db_router import replica_or_default
 from protocol.rules import values
-from victims.models import SupportEngagement, UnreportedCrime
+from victims.models import SupportConsent, SupportEngagement, UnreportedCrime
 
 from .suppression import SUPPRESS_BELOW, suppress_table
 
@@ -158,6 +158,20 @@ def barrier_statistics(*, date_from: date, date_to: date, by: str) -> dict:
         (key, "engaged" if flag == "True" else "not_engaged"): n
         for (key, flag), n in engaged.items()
     }
+    # Of the referrals whose victim was referred for support, those whose consent to a
+    # referral was later withdrawn (API.md: "consent withdrawal rates").
+    consented = cases.filter(Exists(SupportConsent.objects.filter(victim=OuterRef("victim"))))
+    withdrawn = _counts(
+        consented,
+        group,
+        Exists(
+            SupportConsent.objects.filter(victim=OuterRef("victim"), withdrawn_on__isnull=False)
+        ),
+    )
+    consent: dict[tuple[str, str], int] = {
+        (key, "consent_withdrawn" if flag == "True" else "consent_kept"): n
+        for (key, flag), n in withdrawn.items()
+    }
     unreported = UnreportedCrime.objects.using(db).filter(recorded_on__range=(date_from, date_to))
     unreported_group = _UNREPORTED_GROUP.get(by)
     unreported_reasons: dict[tuple[str, str], int] = defaultdict(int)
@@ -219,6 +233,19 @@ def barrier_statistics(*, date_from: date, date_to: date, by: str) -> dict:
                 [
                     ("engaged", gettext_noop("Engaged with support")),
                     ("not_engaged", gettext_noop("No engagement recorded")),
+                ],
+            ),
+            _table(
+                "consent_withdrawal",
+                gettext_noop(
+                    "Referrals whose victim was referred for support, by whether consent was "
+                    "later withdrawn"
+                ),
+                by,
+                consent,
+                [
+                    ("consent_kept", gettext_noop("Consent kept")),
+                    ("consent_withdrawn", gettext_noop("Consent withdrawn")),
                 ],
             ),
             _table(

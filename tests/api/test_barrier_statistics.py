@@ -3,6 +3,8 @@ the breakdowns, suppression, the CSV export, and bad input."""
 
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from accounts.models import AccessEvent
 from cases.models import Case
 from tests.factories import make_referral
@@ -64,6 +66,38 @@ def test_withdrawals_by_reason_by_force_suppressed(w):
     # 1 is suppressed, and the next smallest with it, so the total does not give it away.
     assert cells["reconciled"] is None and cells["fear_of_perpetrator"] is None
     assert row["total"] == 14 and cells["lack_of_trust_in_police"] == 0
+
+
+def _consent_totals(w) -> dict[str, int]:
+    body = w.client("analyst").get("/api/v1/statistics", {"by": "month"}).json()
+    table = next(t for t in body["barriers"]["tables"] if t["measure"] == "consent_withdrawal")
+    keys = [column["key"] for column in table["columns"]]
+    return dict(zip(keys, table["column_totals"], strict=True))
+
+
+def test_consent_withdrawal_rate_counts_referrals_whose_consent_was_withdrawn(w):
+    from victims.services import support_referral_create
+
+    officer, today = w.users["police_officer"], timezone.localdate()
+    before = _consent_totals(w)  # the world's own few: suppressed, or small
+    for index in range(12):
+        referral = make_referral(officer, victim={"family_name": f"Consent {index}"})
+        support_referral_create(
+            victim=referral.victim,
+            by=officer,
+            organisation_code=w.orgs["support"].code,
+            consent_given_on=today,
+        )
+        if index % 2:
+            withdrawal = w.client("police_supervisor").post(
+                f"/api/v1/victims/{referral.victim.pk}/consent-withdrawals",
+                {"organisation": w.orgs["support"].code, "withdrawn_on": str(today)},
+                format="json",
+            )
+            assert withdrawal.status_code == 201, withdrawal.json()
+    after = _consent_totals(w)
+    for column in ("consent_kept", "consent_withdrawn"):
+        assert after[column] - (before[column] or 0) in range(6, 6 + 5), (before, after)
 
 
 def test_csv_export_is_recorded_as_an_export(w):
