@@ -91,6 +91,9 @@ def test_the_printable_page_and_the_pdf_are_each_an_export(client, supervisor, o
     assert page.status_code == 200
     html = page.content.decode()
     assert "Everything held about" in html and "Assault at home by partner." in html
+    # Codes are shown as the service's words, not as stored.
+    assert "Under investigation" in html and "Domestic abuse" in html
+    assert "domestic_abuse" not in html and "(investigation_ongoing)" not in html
     pdf = client.get(f"/victims/{referral.victim.pk}/export.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
