@@ -116,17 +116,22 @@ def _medians(db: str, inner_sql: str, params: list) -> dict[str, tuple[int, floa
         return {_group_key(key): (n, median) for key, n, median in cursor.fetchall()}
 
 
-def _median_table(name: str, label: str, by: str, medians: dict) -> dict:
-    """Medians per group, each shown only where its group's count is at least the threshold."""
+def _median_table(
+    name: str, label: str, by: str, medians: dict, published: dict[str, int | None]
+) -> dict:
+    """Medians per group, each shown only where its group's count is at least the threshold
+    and where `published` (the same group's count in a table already suppressed) is shown: a
+    count this table printed could otherwise give away a total that secondary suppression hid."""
     rows = []
     for key in sorted(medians):
         n, median = medians[key]
-        shown = n >= SUPPRESS_BELOW and median is not None
+        hidden = published.get(key) is None
+        shown = n >= SUPPRESS_BELOW and median is not None and not hidden
         rows.append(
             {
                 "key": key,
                 "label": _group_label(by, key),
-                "count": n if n >= SUPPRESS_BELOW or n == 0 else None,
+                "count": None if hidden or 0 < n < SUPPRESS_BELOW else n,
                 "median_days": round(median, 1) if shown else None,
             }
         )
@@ -205,79 +210,87 @@ def barrier_statistics(*, date_from: date, date_to: date, by: str) -> dict:
         f"{base}) AS d WHERE days IS NOT NULL",
         [date_from, date_to],
     )
+    tables = [
+        _table(
+            "referrals",
+            gettext_noop("Referrals, by the victim's role"),
+            by,
+            referrals,
+            [(code, values.LABELS[code]) for code in values.CASE_ROLES],
+        ),
+        _table(
+            "withdrawals_by_reason",
+            gettext_noop("Victims who withdrew from the investigation, by reason"),
+            by,
+            withdrawals,
+            reasons,
+        ),
+        _table(
+            "support_engagement",
+            gettext_noop("Referrals whose victim engaged with a support organisation"),
+            by,
+            engagement,
+            [
+                ("engaged", gettext_noop("Engaged with support")),
+                ("not_engaged", gettext_noop("No engagement recorded")),
+            ],
+        ),
+        _table(
+            "consent_withdrawal",
+            gettext_noop(
+                "Referrals whose victim was referred for support, by whether consent was "
+                "later withdrawn"
+            ),
+            by,
+            consent,
+            [
+                ("consent_kept", gettext_noop("Consent kept")),
+                ("consent_withdrawn", gettext_noop("Consent withdrawn")),
+            ],
+        ),
+        _table(
+            "unreported_crimes",
+            gettext_noop("Crimes not reported to the police, recorded by support advisers"),
+            by,
+            unreported_counts,
+            [
+                ("never_reported", gettext_noop("Not reported")),
+                ("reported_later", gettext_noop("Reported later")),
+            ],
+        ),
+        _table(
+            "unreported_crimes_by_reason",
+            gettext_noop("Why victims chose not to report (a crime may have several reasons)"),
+            by,
+            unreported_reasons,
+            reasons,
+        ),
+    ]
+    table = {each["measure"]: each for each in tables}
+    referral_totals = {row["key"]: row["total"] for row in table["referrals"]["rows"]}
+    engaged_cells = {  # the first column is "engaged"
+        row["key"]: (row["cells"] or [None])[0] for row in table["support_engagement"]["rows"]
+    }
     return {
         "from": date_from,
         "to": date_to,
         "by": by,
         "suppressed_below": SUPPRESS_BELOW,
-        "tables": [
-            _table(
-                "referrals",
-                gettext_noop("Referrals, by the victim's role"),
-                by,
-                referrals,
-                [(code, values.LABELS[code]) for code in values.CASE_ROLES],
-            ),
-            _table(
-                "withdrawals_by_reason",
-                gettext_noop("Victims who withdrew from the investigation, by reason"),
-                by,
-                withdrawals,
-                reasons,
-            ),
-            _table(
-                "support_engagement",
-                gettext_noop("Referrals whose victim engaged with a support organisation"),
-                by,
-                engagement,
-                [
-                    ("engaged", gettext_noop("Engaged with support")),
-                    ("not_engaged", gettext_noop("No engagement recorded")),
-                ],
-            ),
-            _table(
-                "consent_withdrawal",
-                gettext_noop(
-                    "Referrals whose victim was referred for support, by whether consent was "
-                    "later withdrawn"
-                ),
-                by,
-                consent,
-                [
-                    ("consent_kept", gettext_noop("Consent kept")),
-                    ("consent_withdrawn", gettext_noop("Consent withdrawn")),
-                ],
-            ),
-            _table(
-                "unreported_crimes",
-                gettext_noop("Crimes not reported to the police, recorded by support advisers"),
-                by,
-                unreported_counts,
-                [
-                    ("never_reported", gettext_noop("Not reported")),
-                    ("reported_later", gettext_noop("Reported later")),
-                ],
-            ),
-            _table(
-                "unreported_crimes_by_reason",
-                gettext_noop("Why victims chose not to report (a crime may have several reasons)"),
-                by,
-                unreported_reasons,
-                reasons,
-            ),
-        ],
+        "tables": tables,
         "medians": [
             _median_table(
                 "days_reported_to_referral",
                 gettext_noop("Median days from crime reported to referral"),
                 by,
                 report_to_referral,
+                referral_totals,
             ),
             _median_table(
                 "days_referral_to_support",
                 gettext_noop("Median days from referral to support engagement"),
                 by,
                 referral_to_support,
+                engaged_cells,
             ),
         ],
     }

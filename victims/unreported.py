@@ -4,7 +4,7 @@ changes. Nothing identifies the person: a crime type, a nationality, a date, rea
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.models import User
@@ -28,6 +28,8 @@ def _validate(data: dict[str, Any]) -> None:
 @transaction.atomic
 def unreported_crime_record(*, by: User, **data: Any) -> UnreportedCrime:
     """Record, for the adviser's organisation, a crime the victim chose not to report."""
+    if by.organisation is None:
+        raise PermissionDenied("Only a member of a support organisation may record this.")
     data = {key: data[key] for key in FIELDS if key in data}
     data["reasons"] = list(dict.fromkeys(data.get("reasons") or []))
     _validate(data)

@@ -159,6 +159,9 @@ def _merge(*, pair: PossibleDuplicate, survivor: Victim, merged: Victim, by: Use
         survivor.home_office_reference = merged.home_office_reference
         survivor.save(update_fields=["home_office_reference", "home_office_reference_key"])
     Victim.records.filter(pk=merged.pk).update(merged_into=survivor, merged_at=now)
+    # Records merged into the merged one before now point at the survivor too: the hold check
+    # follows one step, so a chain of merges must never lead it to a hold that is gone.
+    Victim.records.filter(merged_into=merged).update(merged_into=survivor)
     pair.status = PossibleDuplicate.Status.MERGED
     pair.decided_by, pair.decided_at = by, now
     pair.save(update_fields=["status", "decided_by", "decided_at"])

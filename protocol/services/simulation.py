@@ -234,7 +234,8 @@ def result(tally: Tally, *, proposed: Policy, on: date) -> dict:
         "policy": proposed.as_dict(),
         "running_policy": current_policy().as_dict(),
         "suppressed_below": SUPPRESS_BELOW,
-        "holds": _count_shown(tally.holds),
+        # The from-to table's total, as suppressed there: a count of our own could give it away.
+        "holds": table.total,
         "changed": _count_shown(changed),
         "status_changes": {
             "statuses": [{"key": s, "label": values.LABELS[s]} for s in statuses],

@@ -116,3 +116,15 @@ def test_one_way_counts_and_the_statistics_cells_agree():
     assert counts == [None, 0, None, 40] and total == 55
     cells = suppress([("a", "A", 3), ("b", "B", 0), ("c", "C", 12), ("d", "D", 40)])
     assert [c.count for c in cells] == counts
+
+
+def test_a_median_table_never_prints_a_count_another_table_suppressed():
+    """A group's median count equals its count in the referrals table: where suppression hid
+    that total, the median table must hide the count and the median too."""
+    from protocol.barriers import _median_table
+
+    medians = {"northshire": (8, 3.0), "southshire": (9, 4.0)}
+    table = _median_table("m", "M", "force", medians, {"northshire": None, "southshire": 9})
+    rows = {row["key"]: row for row in table["rows"]}
+    assert rows["northshire"]["count"] is None and rows["northshire"]["median_days"] is None
+    assert rows["southshire"]["count"] == 9 and rows["southshire"]["median_days"] == 4.0

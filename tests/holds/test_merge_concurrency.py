@@ -150,7 +150,7 @@ def test_two_confirmations_at_once_merge_once(two_forces):
     _one_person(first, second)
 
 
-def test_a_merge_racing_a_status_change_loses_nothing(two_forces, other_officer):
+def test_a_merge_racing_a_status_change_loses_nothing(two_forces, other_officer, enqueued):
     first, second, pair, supervisors = two_forces
     merges.possible_duplicate_merge(user=supervisors["north"], pair_id=pair.pk)
     results = _race(
@@ -164,8 +164,9 @@ def test_a_merge_racing_a_status_change_loses_nothing(two_forces, other_officer)
     case = Case.objects.get(pk=second.case.pk)
     assert case.investigation_status == "no_further_action"
     assert CaseStatusChange.objects.filter(case=case).count() == 1
-    # The one hold reads both cases once evaluated at the latest facts (the worker's job when
-    # the status change committed last).
+    # The status change asked the worker for a re-evaluation after it committed (recorded
+    # here); the one hold reads both cases once evaluated at the latest facts.
+    assert "case_status" in {trigger for _victim, trigger in enqueued}, enqueued
     services.hold_reevaluate(victim_id=first.victim.pk)
     hold = Hold.objects.get(pk=hold.pk)
     assert hold.evaluated_version == Victim.objects.get(pk=first.victim.pk).facts_version

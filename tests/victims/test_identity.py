@@ -298,6 +298,28 @@ def test_the_merged_reference_still_answers_ie_checks(
     assert answer.contact["organisation"] == "Northshire Police"  # the survivor's force
 
 
+def test_a_chain_of_merges_points_every_merged_record_at_the_survivor(
+    officer, other_officer, supervisor, other_supervisor, caseworker, api
+):
+    """C, then A, then B are referred as one person; B merges into A, then A into C. B must
+    point at C (the hold check follows one step), and its identifiers find C's hold."""
+    oldest = make_referral(officer, victim={**PERSON, "nationality": "ROU"})
+    first, second, pair = _pair(officer, other_officer, home_office_reference="Q7654321")
+    for proposer, confirmer, the_pair in (
+        (supervisor, other_supervisor, pair),
+        (supervisor, other_supervisor, None),  # A holds a Southshire case too by then
+    ):
+        the_pair = the_pair or PossibleDuplicate.objects.get(
+            first=oldest.victim, second=first.victim, status="open"
+        )
+        api(proposer).post(f"/api/v1/possible-duplicates/{the_pair.pk}/merge")
+        done = api(confirmer).post(f"/api/v1/possible-duplicates/{the_pair.pk}/merge")
+        assert done.status_code == 200 and done.json()["status"] == "merged", done.json()
+    assert Victim.records.get(pk=second.victim.pk).merged_into_id == oldest.victim.pk
+    answer = hold_services.hold_check(user=caseworker, home_office_reference="Q7654321")
+    assert answer.in_force and answer.hold_reference == oldest.hold.reference
+
+
 def test_a_merge_within_one_force_needs_a_second_supervisor(
     officer, supervisor, second_supervisor, api
 ):
