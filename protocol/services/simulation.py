@@ -2,7 +2,9 @@
 under a proposed policy beside the running one, on a date, over the same facts the workers read
 (`snapshot.snapshots_for`, one statement a batch). Nothing about a hold is written: the answer is
 counts only (from → to status, days of protection gained and lost, grounds), no identity, every
-count suppressed as the statistics are (`protocol.suppression`).
+count suppressed as the statistics are and then perturbed by the cell-key method
+(`protocol.suppression.perturb_table`), so that two runs a day or a setting's unit apart cannot
+be subtracted to single out the one person who moved (ADR 0014).
 
 Memory stays flat: holds are walked a batch at a time by primary key (keyset paging), and only
 the running totals are kept.
@@ -10,6 +12,7 @@ the running totals are kept.
 
 from __future__ import annotations
 
+import hmac
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from time import perf_counter
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -25,7 +29,14 @@ from ..models import EndConfirmation, Hold, PolicySimulation
 from ..policy import current_policy
 from ..rules import SETTINGS, Decision, Policy, PolicyError, evaluate, values
 from ..snapshot import FACTS_COLUMNS, snapshot_from_row
-from ..suppression import SUPPRESS_BELOW, suppress_table
+from ..suppression import (
+    KEY_RANGE,
+    SUPPRESS_BELOW,
+    perturb_count,
+    perturb_sum,
+    perturb_table,
+    record_key,
+)
 from .evaluation import today
 
 FORECAST_DAYS = 365
@@ -134,45 +145,73 @@ def _protected_days(decision: Decision, on: date) -> int | None:
     return max((decision.protected_until - on).days, 0)
 
 
+def record_secret() -> bytes:
+    """The secret of the holds' record keys (cell-key method): derived from SECRET_KEY for this
+    one purpose, never stored beside a hold and never published."""
+    return hmac.digest(settings.SECRET_KEY.encode(), b"protocol.simulation.record-key", "sha256")
+
+
 @dataclass
 class Tally:
-    """The running totals of a simulation (counts only: nothing identifies a hold)."""
+    """The running totals of a simulation (counts only: nothing identifies a hold). Beside each
+    count, the sum of its holds' record keys (`protocol.suppression.record_key`), for its cell
+    key; beside each sum of days, the largest one hold's days, for the scale of its noise."""
 
     holds: int = 0
     status_changed: int = 0
     transitions: Counter = field(default_factory=Counter)
+    transition_keys: Counter = field(default_factory=Counter)
     days_gained: int = 0
     holds_gaining: int = 0
+    most_gained: int = 0
     days_lost: int = 0
     holds_losing: int = 0
+    most_lost: int = 0
     became_open_ended: int = 0
     stopped_open_ended: int = 0
+    # The key sums of the holds gaining, losing, becoming and stopping being open-ended.
+    keys: Counter = field(default_factory=Counter)
     grounds_running: Counter = field(default_factory=Counter)
     grounds_proposed: Counter = field(default_factory=Counter)
+    ground_keys_running: Counter = field(default_factory=Counter)
+    ground_keys_proposed: Counter = field(default_factory=Counter)
     # Seconds spent reading facts and evaluating under each policy (for the benchmark).
     read_s: float = 0.0
     running_s: float = 0.0
     proposed_s: float = 0.0
 
-    def add(self, running: Decision, proposed: Decision, on: date) -> None:
+    def add(self, running: Decision, proposed: Decision, on: date, key: int = 0) -> None:
+        """Count one hold, whose record key is `key`."""
         self.holds += 1
-        self.transitions[(running.status, proposed.status)] += 1
+        cell = (running.status, proposed.status)
+        self.transitions[cell] += 1
+        self.transition_keys[cell] += key
         if running.status != proposed.status:
             self.status_changed += 1
-        self.grounds_running.update(running.grounds)
-        self.grounds_proposed.update(proposed.grounds)
+        for ground in running.grounds:
+            self.grounds_running[ground] += 1
+            self.ground_keys_running[ground] += key
+        for ground in proposed.grounds:
+            self.grounds_proposed[ground] += 1
+            self.ground_keys_proposed[ground] += key
         before, after = _protected_days(running, on), _protected_days(proposed, on)
         if before is None and after is not None:
             self.stopped_open_ended += 1
+            self.keys["stopped_open_ended"] += key
         elif after is None and before is not None:
             self.became_open_ended += 1
+            self.keys["became_open_ended"] += key
         elif before is not None and after is not None:
             if after > before:
                 self.days_gained += after - before
                 self.holds_gaining += 1
+                self.most_gained = max(self.most_gained, after - before)
+                self.keys["gaining"] += key
             elif after < before:
                 self.days_lost += before - after
                 self.holds_losing += 1
+                self.most_lost = max(self.most_lost, before - after)
+                self.keys["losing"] += key
 
 
 def simulate(
@@ -184,6 +223,7 @@ def simulate(
 ) -> Tally:
     """Evaluate every simulated hold under the running and the proposed policy (read only)."""
     running = current_policy()
+    secret = record_secret()
     tally = Tally()
     last_id = _FIRST_ID  # the smallest UUID: a plain `>` keeps the walk on the primary key
     while True:
@@ -195,6 +235,7 @@ def simulate(
             break
         last_id = rows[-1][0]
         snapshots = [snapshot_from_row(victim_id, columns) for _hold, victim_id, *columns in rows]
+        keys = [record_key(secret, hold_id.bytes) for hold_id, *_ in rows]
         read = perf_counter()
         running_decisions = [evaluate(snapshot.facts, on, running) for snapshot in snapshots]
         evaluated = perf_counter()
@@ -202,41 +243,39 @@ def simulate(
         tally.read_s += read - started
         tally.running_s += evaluated - read
         tally.proposed_s += perf_counter() - evaluated
-        for before, after in zip(running_decisions, proposed_decisions, strict=True):
-            tally.add(before, after, on)
+        for before, after, key in zip(running_decisions, proposed_decisions, keys, strict=True):
+            tally.add(before, after, on, key)
         if progress is not None:
             progress(len(rows))
     return tally
 
 
-def _sum_shown(total: int, holds: int) -> int | None:
-    """A sum of days is published only when enough holds make it up (and then it cannot
-    single out one of them)."""
-    return total if holds == 0 or holds >= SUPPRESS_BELOW else None
-
-
-def _count_shown(count: int) -> int | None:
-    return None if 0 < count < SUPPRESS_BELOW else count
-
-
 def result(tally: Tally, *, proposed: Policy, on: date) -> dict:
-    """The anonymised, suppressed answer."""
+    """The anonymised answer: every count suppressed from 1 to 4 (and further, so that none can
+    be worked out from the rest) and perturbed by the cell-key method; every sum of days
+    suppressed under 5 holds and perturbed in proportion to its largest one hold's days
+    (`protocol.suppression`, ADR 0014)."""
     statuses = list(values.HOLD_STATUSES)
     grid = [[tally.transitions[(a, b)] for b in statuses] for a in statuses]
-    table = suppress_table(grid)
+    grid_keys = [[tally.transition_keys[(a, b)] % KEY_RANGE for b in statuses] for a in statuses]
+    # The holds that would change status: the cells off the diagonal, one more published sum.
+    off_diagonal = [(r, c) for r in range(len(statuses)) for c in range(len(statuses)) if r != c]
+    table = perturb_table(grid, grid_keys, [off_diagonal])
     grounds = list(values.GROUND_CODES)
-    ground_table = suppress_table(
-        [[tally.grounds_running[g], tally.grounds_proposed[g]] for g in grounds]
+    ground_table = perturb_table(
+        [[tally.grounds_running[g], tally.grounds_proposed[g]] for g in grounds],
+        [[tally.ground_keys_running[g], tally.ground_keys_proposed[g]] for g in grounds],
     )
-    changed = tally.status_changed
+    keys = tally.keys
     return {
         "on": on.isoformat(),
         "policy": proposed.as_dict(),
         "running_policy": current_policy().as_dict(),
         "suppressed_below": SUPPRESS_BELOW,
-        # The from-to table's total, as suppressed there: a count of our own could give it away.
+        "perturbed": True,
+        # The from-to table's total, as published there: a count of our own could give it away.
         "holds": table.total,
-        "changed": _count_shown(changed),
+        "changed": table.extra_totals[0],
         "status_changes": {
             "statuses": [{"key": s, "label": values.LABELS[s]} for s in statuses],
             "from_to": table.cells,
@@ -245,12 +284,18 @@ def result(tally: Tally, *, proposed: Policy, on: date) -> dict:
             "total": table.total,
         },
         "protection_days": {
-            "gained": _sum_shown(tally.days_gained, tally.holds_gaining),
-            "holds_gaining": _count_shown(tally.holds_gaining),
-            "lost": _sum_shown(tally.days_lost, tally.holds_losing),
-            "holds_losing": _count_shown(tally.holds_losing),
-            "became_open_ended": _count_shown(tally.became_open_ended),
-            "stopped_open_ended": _count_shown(tally.stopped_open_ended),
+            "gained": perturb_sum(
+                tally.days_gained, tally.holds_gaining, tally.most_gained, keys["gaining"]
+            ),
+            "holds_gaining": perturb_count(tally.holds_gaining, keys["gaining"]),
+            "lost": perturb_sum(
+                tally.days_lost, tally.holds_losing, tally.most_lost, keys["losing"]
+            ),
+            "holds_losing": perturb_count(tally.holds_losing, keys["losing"]),
+            "became_open_ended": perturb_count(tally.became_open_ended, keys["became_open_ended"]),
+            "stopped_open_ended": perturb_count(
+                tally.stopped_open_ended, keys["stopped_open_ended"]
+            ),
         },
         "by_ground": [
             {
