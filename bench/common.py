@@ -255,6 +255,8 @@ SUPPORT_COLUMNS = (
     "closed_on",
     "consent_id",
     "referred_by_id",
+    "referral_status",
+    "decline_reason",
     "created_at",
     "updated_at",
 )
@@ -388,6 +390,8 @@ def _victim_rows(
                         closed,
                         consent_id,
                         officer.pk,
+                        "new" if status == "referred" else "accepted",
+                        "",
                         now,
                         now,
                     )
