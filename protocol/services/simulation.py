@@ -13,8 +13,11 @@ the running totals are kept.
 from __future__ import annotations
 
 import hmac
+import json
+import queue
+import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from time import perf_counter
@@ -27,8 +30,8 @@ from django.utils import timezone
 
 from ..models import EndConfirmation, Hold, PolicySimulation
 from ..policy import current_policy
-from ..rules import SETTINGS, Decision, Policy, PolicyError, evaluate, values
-from ..snapshot import FACTS_COLUMNS, snapshot_from_row
+from ..rules import SETTINGS, Decision, Facts, Policy, PolicyError, evaluate, values
+from ..snapshot import FACTS_COLUMNS, facts_from_row
 from ..suppression import (
     KEY_RANGE,
     SUPPRESS_BELOW,
@@ -117,15 +120,21 @@ def check_on(on: date | None) -> date:
 
 
 # One batch of simulated holds with their victims' facts, in one statement, walked by hold id
-# (keyset paging): the facts the workers read (`FACTS_COLUMNS`), without locking anything.
+# (keyset paging): the facts the workers read (`FACTS_COLUMNS`), without locking anything. The
+# batch comes back as one JSON text (one `json.loads` a batch rather than three a hold: the
+# facts' columns are JSON already), with the batch's last hold id for the next page.
 _BATCH_SQL = (
-    "SELECT hold.id, victim.id, "  # noqa: S608 (constant strings joined; no input)
+    "SELECT json_agg(json_build_array("  # noqa: S608 (constant strings joined; no input)
+    "batch.hold_id, batch.victim_id, batch.facts_version, batch.cases, batch.support, "
+    "batch.applications, batch.override, batch.confirmation) ORDER BY batch.hold_id)::text, "
+    "max(batch.hold_id::text) FROM (SELECT hold.id, victim.id, "
     + FACTS_COLUMNS
     + """
 FROM protocol_hold hold JOIN victims_victim victim ON victim.id = hold.victim_id
 WHERE hold.id > %s::uuid
   AND NOT EXISTS (SELECT 1 FROM protocol_endconfirmation e WHERE e.hold_id = hold.id)
-ORDER BY hold.id LIMIT %s"""
+ORDER BY hold.id LIMIT %s) AS batch(hold_id, victim_id, facts_version, cases, support,
+  applications, override, confirmation)"""
 )
 _FIRST_ID = "00000000-0000-0000-0000-000000000000"
 
@@ -225,29 +234,103 @@ def simulate(
     running = current_policy()
     secret = record_secret()
     tally = Tally()
-    last_id = _FIRST_ID  # the smallest UUID: a plain `>` keeps the walk on the primary key
-    while True:
-        started = perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(_BATCH_SQL, [last_id, batch_size])
-            rows = cursor.fetchall()
-        if not rows:
-            break
-        last_id = rows[-1][0]
-        snapshots = [snapshot_from_row(victim_id, columns) for _hold, victim_id, *columns in rows]
-        keys = [record_key(secret, hold_id.bytes) for hold_id, *_ in rows]
+    started = perf_counter()
+    for batch in simulated_batches(batch_size):
+        keys = [record_key(secret, hold_id) for hold_id, _facts in batch]
         read = perf_counter()
-        running_decisions = [evaluate(snapshot.facts, on, running) for snapshot in snapshots]
+        running_decisions = [evaluate(facts, on, running) for _hold_id, facts in batch]
         evaluated = perf_counter()
-        proposed_decisions = [evaluate(snapshot.facts, on, proposed) for snapshot in snapshots]
+        proposed_decisions = [evaluate(facts, on, proposed) for _hold_id, facts in batch]
         tally.read_s += read - started
         tally.running_s += evaluated - read
         tally.proposed_s += perf_counter() - evaluated
         for before, after, key in zip(running_decisions, proposed_decisions, keys, strict=True):
             tally.add(before, after, on, key)
         if progress is not None:
-            progress(len(rows))
+            progress(len(batch))
+        started = perf_counter()
     return tally
+
+
+def simulated_batches(batch_size: int = 2000) -> Iterator[list[tuple[bytes, Facts]]]:
+    """Every simulated hold's id (16 bytes) with its victim's facts, built from the workers' own
+    columns by the workers' own `facts_from_row`, a batch of `batch_size` at a time in hold id
+    order, one statement a batch. Outside a transaction the next batch is read by a thread of
+    its own (its own connection) while this one is evaluated, so the database's work and
+    Python's overlap; inside one (a small simulation in a request, a test) the batches are read
+    here, on the transaction's connection, which alone sees what it has written."""
+    texts = (
+        _batch_texts(batch_size)
+        if connection.in_atomic_block
+        else _read_ahead(lambda: _batch_texts(batch_size))
+    )
+    for text in texts:
+        yield [
+            (bytes.fromhex(hold_id.replace("-", "")), facts_from_row(columns))
+            for hold_id, _victim_id, *columns in json.loads(text)
+        ]
+
+
+def _batch_texts(batch_size: int) -> Iterator[str]:
+    """Each batch's JSON text (`_BATCH_SQL`), walking the holds by primary key. JIT compilation
+    is off for the statement: the planner's estimate for the whole walk makes PostgreSQL compile
+    it for every batch, which costs more than the batch's own work."""
+    last_id = _FIRST_ID  # the smallest UUID: a plain `>` keeps the walk on the primary key
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(_BATCH_SQL, [last_id, batch_size])
+            text, last_id = cursor.fetchone()
+        if text is None:
+            return
+        yield text
+
+
+_DONE = object()
+
+
+def _read_ahead(produce: Callable[[], Iterator[str]], depth: int = 2) -> Iterator[str]:
+    """The items of `produce()`, made by a thread of their own at most `depth` ahead (memory
+    stays flat). The thread's database connection is its own and closed when it ends; an error
+    there is raised here; stopping early here stops the thread."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def work() -> None:
+        try:
+            for item in produce():
+                if stop.is_set():
+                    return
+                put(item)
+        except BaseException as error:  # handed to the reader, raised there  # noqa: BLE001
+            put(_Failed(error))
+        finally:
+            put(_DONE)
+            connection.close()
+
+    thread = threading.Thread(target=work, name="simulation-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
 
 
 def result(tally: Tally, *, proposed: Policy, on: date) -> dict:
