@@ -157,7 +157,8 @@ def _protected_days(decision: Decision, on: date) -> int | None:
 def record_secret() -> bytes:
     """The secret of the holds' record keys (cell-key method): derived from SECRET_KEY for this
     one purpose, never stored beside a hold and never published."""
-    return hmac.digest(settings.SECRET_KEY.encode(), b"protocol.simulation.record-key", "sha256")
+    secret = str(settings.SECRET_KEY).encode()
+    return hmac.digest(secret, b"protocol.simulation.record-key", "sha256")
 
 
 @dataclass
