@@ -255,6 +255,9 @@ SUPPORT_COLUMNS = (
     "closed_on",
     "consent_id",
     "referred_by_id",
+    "referring_force_id",
+    "referral_status",
+    "decline_reason",
     "created_at",
     "updated_at",
 )
@@ -388,6 +391,9 @@ def _victim_rows(
                         closed,
                         consent_id,
                         officer.pk,
+                        force.pk,
+                        "new" if status == "referred" else "accepted",
+                        "",
                         now,
                         now,
                     )
