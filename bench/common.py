@@ -68,8 +68,11 @@ def setup_django(*, migrate: bool = True) -> str:
     if migrate:
         ensure_database(url)
     import django
+    from django.conf import settings
 
     django.setup()
+    # Measured as production runs: no debug cursor logging every statement.
+    settings.DEBUG = False
     if migrate:
         from django.core.management import call_command
 
