@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import batched
 from uuid import UUID
 
 from django.conf import settings
@@ -209,25 +210,26 @@ def retention_apply(
     now: datetime | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> RetentionResult:
-    """Walk the people due for erasure in keyset batches (primary-key order, one batch of ids
-    in memory at a time) and erase each in its own transaction. With `dry_run`, count only.
-    `progress` is called with each batch's size."""
+    """Find the people due for erasure with one set-based query (hash and index joins over the
+    whole table: a keyset walk re-ran the rule's nested loops for every batch, two seconds a
+    batch at a million people), read through a server-side cursor `batch_size` ids at a time
+    (memory stays flat however many are due), and erase each in its own transaction, where the
+    rule is checked again under the person's lock. With `dry_run`, count only. `progress` is
+    called with each batch's size."""
     now = now or timezone.now()
     batch_size = batch_size or settings.RETENTION_BATCH
-    queryset = due_for_erasure(now=now).order_by("pk")
     result = RetentionResult()
-    after = None
-    while True:
-        batch = queryset if after is None else queryset.filter(pk__gt=after)
-        ids = list(batch.values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            break
-        after = ids[-1]
-        result.due += len(ids)
-        if not dry_run:
-            result.erased += sum(victim_erase(victim_id=victim_id, now=now) for victim_id in ids)
+    if dry_run:
+        result.due = due_for_erasure(now=now).count()
+        if progress and result.due:
+            progress(result.due)
+        return result
+    ids = due_for_erasure(now=now).order_by("pk").values_list("pk", flat=True)
+    for batch in batched(ids.iterator(chunk_size=batch_size), batch_size):
+        result.due += len(batch)
+        result.erased += sum(victim_erase(victim_id=victim_id, now=now) for victim_id in batch)
         if progress:
-            progress(len(ids))
+            progress(len(batch))
     if result.erased:
         logger.info("Retention: %s people erased", result.erased)
     return result

@@ -19,7 +19,7 @@ from protocol.models import Hold, HoldDecision
 from protocol.services import retention
 from protocol.statistics import statistics
 from tests.factories import days_ago, make_referral
-from victims.models import Dependant, Disclosure
+from victims.models import Dependant, Disclosure, Victim
 
 from .conftest import ROOT, backdate_hold, closed_referral
 
@@ -226,8 +226,6 @@ def test_a_fact_committed_while_the_erasure_waits_for_the_person_wins(officer, s
 
     from django.db import connection, transaction
 
-    from victims.models import Victim
-
     referral = closed_referral(officer, senior, given_names="Amara")
     victim_id = referral.victim.pk
     locked, release = threading.Event(), threading.Event()
@@ -273,3 +271,19 @@ def test_a_fact_committed_while_the_erasure_waits_for_the_person_wins(officer, s
     assert result == [False]
     assert Victim.records.get(pk=victim_id).given_names == "Amara"
     assert not AccessEvent.objects.filter(detail=retention.ERASED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_outside_a_transaction_erases_everyone_due_a_batch_at_a_time(officer, senior):
+    """Outside any transaction, as beat and the command run it: the ids come through a cursor
+    held across the per-person commits, a batch at a time, and every person due is erased."""
+    people = [closed_referral(officer, senior, given_names=f"Name{n}").victim for n in range(3)]
+    make_referral(officer)  # not due
+    batches: list[int] = []
+
+    result = retention.retention_apply(batch_size=2, progress=batches.append)
+
+    assert (result.due, result.erased) == (3, 3)
+    assert batches == [2, 1]
+    assert all(Victim.records.get(pk=person.pk).erased_at for person in people)
+    assert AccessEvent.objects.filter(detail=retention.ERASED).count() == 3
