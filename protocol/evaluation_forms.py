@@ -13,6 +13,7 @@ BREAKDOWN_LABELS = {
     "month": _("Month referred"),
     "force": _("Police force"),
     "crime_type": _("Crime type"),
+    "nationality_group": _("Nationality (UN sub-region)"),
     "language": _("Victim's preferred language"),
 }
 
