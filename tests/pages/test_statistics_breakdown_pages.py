@@ -76,7 +76,8 @@ def test_the_new_tables_have_charts_tables_notes_and_a_share_column(
         "hold_checks",
     ):
         assert f'id="{measure}"' in html
-    assert 'id="applications_by_route-chart-title"' in html and 'id="hold_checks-chart-title"' in html
+    assert 'id="applications_by_route-chart-title"' in html
+    assert 'id="hold_checks-chart-title"' in html
     assert "earliest case" in html and "broken down by month only" in html
     assert "Share answered in force" in html and "100%" in html
     assert "Median days a hold was in force" in html
