@@ -25,11 +25,13 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connections, models
 from django.db.models import Aggregate, Count, Exists, F, FloatField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from cases.models import Case
@@ -108,7 +110,7 @@ def _table(
     groups = sorted({group for group, _ in counts})
     grid = [[counts.get((group, key), 0) for key, _ in columns] for group in groups]
     suppressed = suppress_table(grid) if groups else None
-    table = {
+    table: dict[str, Any] = {
         "measure": name,
         "label": label,
         "note": note,
@@ -141,15 +143,24 @@ def _share(part: int | None, whole: int | None) -> float | None:
 
 
 def _counts(queryset, group, category) -> dict[tuple[str, str], int]:
+    return _counts_by(queryset, group, [category])[0]
+
+
+def _counts_by(queryset, group, categories: list) -> list[dict[tuple[str, str], int]]:
+    """`{(group, category): count}` for each of several categories of the same rows, from one
+    `GROUP BY group, category, ...` statement (one scan; the grouped rows are then added up)."""
+    names = [f"category_{index}" for index in range(len(categories))]
     rows = (
         queryset.order_by()
-        .annotate(group=group, category=category)
-        .values_list("group", "category")
+        .annotate(group=group, **dict(zip(names, categories, strict=True)))
+        .values_list("group", *names)
         .annotate(n=Count("pk"))
     )
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for group_value, category_value, n in rows:
-        counts[(_group_key(group_value), str(category_value))] += n
+    counts: list[dict[tuple[str, str], int]] = [defaultdict(int) for _ in names]
+    for group_value, *category_values, n in rows:
+        key = _group_key(group_value)
+        for each, category_value in zip(counts, category_values, strict=True):
+            each[(key, str(category_value))] += n
     return counts
 
 
@@ -273,7 +284,13 @@ def _holds_left_force(db: str, date_from: date, date_to: date):
     )
     return (
         Hold.objects.using(db)
-        .filter(in_force=False, status_since__date__range=(date_from, date_to))
+        .filter(  # the status list, not `in_force`, so the (status, status_since) index serves
+            status__in=[
+                code for code in values.HOLD_STATUSES if code not in values.IN_FORCE_STATUSES
+            ],
+            status_since__gte=_day_start(date_from),
+            status_since__lt=_day_start(date_to + timedelta(days=1)),
+        )
         .annotate(started=Subquery(first_in_force))
         .filter(started__isnull=False)
         .annotate(
@@ -294,6 +311,12 @@ def _holds_left_force(db: str, date_from: date, date_to: date):
             ),
         )
     )
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight starting `day` in the service's time zone (a range on a timestamp column
+    can use its index, where a range on its date cannot)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _duration_band():
@@ -380,10 +403,17 @@ def barrier_statistics(*, date_from: date, date_to: date, by: str) -> dict:
     )
     person_note = BY_REFERRAL if by in ("force", "crime_type") else ""
     applications = Application.objects.using(db).filter(submitted_on__range=(date_from, date_to))
-    application_group = _person_group(by, "submitted_on")
+    applications_by_route, applications_by_outcome = _counts_by(
+        applications, _person_group(by, "submitted_on"), [F("route"), F("status")]
+    )
     left_force = _holds_left_force(db, date_from, date_to)
     hold_group = _person_group(by, "status_since")
-    hold_checks = HoldCheck.objects.using(db).filter(at__date__range=(date_from, date_to))
+    holds_by_ending, holds_by_duration = _counts_by(
+        left_force, hold_group, [F("ending"), _duration_band()]
+    )
+    hold_checks = HoldCheck.objects.using(db).filter(
+        at__gte=_day_start(date_from), at__lt=_day_start(date_to + timedelta(days=1))
+    )
     check_group = TruncMonth("at") if by == "month" else Value(ALL_CHECKS)
     hold_days = {
         _group_key(key): (n, median)
@@ -452,7 +482,7 @@ def barrier_statistics(*, date_from: date, date_to: date, by: str) -> dict:
             "applications_by_route",
             gettext_noop("Applications submitted, by route"),
             by,
-            _counts(applications, application_group, F("route")),
+            applications_by_route,
             [(code, values.LABELS[code]) for code in values.APPLICATION_ROUTES],
             note=person_note,
         ),
@@ -460,7 +490,7 @@ def barrier_statistics(*, date_from: date, date_to: date, by: str) -> dict:
             "applications_by_outcome",
             gettext_noop("Applications submitted, by where they stand now (outcome)"),
             by,
-            _counts(applications, application_group, F("status")),
+            applications_by_outcome,
             [
                 (code, values.LABELS[code])
                 for code in dict.fromkeys(values.APPLICATION_STATUSES + values.NRM_STATUSES)
@@ -471,7 +501,7 @@ def barrier_statistics(*, date_from: date, date_to: date, by: str) -> dict:
             "holds_by_ending",
             gettext_noop("Holds that left force, by how they ended"),
             by,
-            _counts(left_force, hold_group, F("ending")),
+            holds_by_ending,
             [
                 *((code, values.LABELS[code]) for code in _HOLD_ENDINGS),
                 (ENDED_NO_REASON, gettext_noop("Ended, no reason confirmed")),
@@ -482,7 +512,7 @@ def barrier_statistics(*, date_from: date, date_to: date, by: str) -> dict:
             "holds_by_duration",
             gettext_noop("Holds that left force, by how long they were in force"),
             by,
-            _counts(left_force, hold_group, _duration_band()),
+            holds_by_duration,
             [(key, text) for _, key, text in _DURATION_BANDS],
             note=person_note,
         ),
