@@ -65,7 +65,8 @@ def _charted(statistics: dict) -> list[dict]:
             )
         else:
             items = [(row["label"], row["total"]) for row in table["rows"]]
-        table["wide"] = len(table["columns"]) > 2  # chart above its table, not beside it
+        # Chart above its table, not beside it, when the table is wide.
+        table["wide"] = len(table["columns"]) + bool(table.get("share_of")) > 2
         table["colspan"] = len(table["columns"]) + (3 if table.get("share_of") else 2)
         table["chart"] = bar_chart(items, width=640 if table["wide"] else 360) if items else None
     return statistics["tables"]
