@@ -297,3 +297,38 @@ def test_a_broken_down_table_with_its_share_discloses_no_suppressed_count(counts
         total = table["total"]
 
     assert _recoverable(grid, Published) == []
+
+
+def test_the_statements_do_not_grow_with_the_rows(api, officer, adviser, caseworker, analyst):
+    """Grouped in the database: as many statements for 3 people as for 12, for every `by`."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(by):
+        with CaptureQueriesContext(connection) as captured:
+            _statistics(api, analyst, by=by)
+        return len(captured.captured_queries)
+
+    def add(count):
+        for referral in _refer(officer, count, "SEN"):
+            application_create(
+                victim=referral.victim,
+                by=officer,
+                route="mvdac",
+                status="submitted",
+                submitted_on=days_ago(2),
+            )
+            _leave_force(referral.victim.hold, "regularised", 30)
+            HoldCheck.objects.create(by=caseworker, hold=None, answered_in_force=False)
+            unreported_crime_record(
+                by=adviser,
+                crime_type="fraud",
+                nationality="SEN",
+                recorded_on=days_ago(1),
+                reasons=["reconciled"],
+            )
+
+    add(3)
+    few = {by: statements(by) for by in BREAKDOWNS}
+    add(9)
+    assert {by: statements(by) for by in BREAKDOWNS} == few
