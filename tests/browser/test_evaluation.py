@@ -96,20 +96,13 @@ def test_an_analyst_reads_statistics_by_nationality_group_in_english_and_welsh(
     browser_for, officer, caseworker, analyst
 ):
     from protocol.models import HoldCheck
-    from tests.factories import days_ago
-    from victims.services import application_create
+    from tests.factories import make_application
 
     for index, nationality in enumerate(["SEN"] * 6 + ["POL"] * 6 + ["XXA"] * 2):
         referral = make_referral(
             officer, victim={"family_name": f"Group {index}", "nationality": nationality}
         )
-        application_create(
-            victim=referral.victim,
-            by=officer,
-            route="mvdac",
-            status="submitted",
-            submitted_on=days_ago(2),
-        )
+        make_application(referral.victim, officer)
         HoldCheck.objects.create(by=caseworker, hold=referral.victim.hold, answered_in_force=True)
     tab = browser_for(javascript=False)
     page = tab.page

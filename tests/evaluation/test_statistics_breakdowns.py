@@ -13,7 +13,7 @@ from protocol import nationality_groups
 from protocol.barriers import BREAKDOWNS, _table
 from protocol.models import EndConfirmation, Hold, HoldCheck, HoldDecision
 from protocol.suppression import SUPPRESS_BELOW
-from tests.factories import days_ago, make_referral
+from tests.factories import days_ago, make_application, make_referral
 from victims.services import application_create
 from victims.unreported import unreported_crime_record
 
@@ -311,13 +311,7 @@ def test_the_statements_do_not_grow_with_the_rows(api, officer, adviser, casewor
 
     def add(count):
         for referral in _refer(officer, count, "SEN"):
-            application_create(
-                victim=referral.victim,
-                by=officer,
-                route="mvdac",
-                status="submitted",
-                submitted_on=days_ago(2),
-            )
+            make_application(referral.victim, officer)
             _leave_force(referral.victim.hold, "regularised", 30)
             HoldCheck.objects.create(by=caseworker, hold=None, answered_in_force=False)
             unreported_crime_record(

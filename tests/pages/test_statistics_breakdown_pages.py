@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from protocol.models import HoldCheck
-from tests.factories import days_ago, make_referral
-from victims.services import application_create
+from tests.factories import make_application, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -58,13 +57,7 @@ def test_the_new_tables_have_charts_tables_notes_and_a_share_column(
 ):
     referrals = _refer(officer, 6, "SEN")
     for referral in referrals:
-        application_create(
-            victim=referral.victim,
-            by=officer,
-            route="mvdac",
-            status="submitted",
-            submitted_on=days_ago(2),
-        )
+        make_application(referral.victim, officer)
         HoldCheck.objects.create(by=caseworker, hold=referral.victim.hold, answered_in_force=True)
     client = client_for(analyst)
     html = client.get(reverse("statistics"), {"by": "force"}).content.decode()
