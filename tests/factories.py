@@ -108,3 +108,11 @@ def make_referral(officer: User, *, victim=None, case=None, dependants=None, vic
         dependants=dependants or [],
         notice=notice_data(),
     )
+
+
+def make_application(victim, by: User, **data):
+    """An application recorded through the real service: MVDAC, submitted two days ago."""
+    from victims.services import application_create
+
+    data = {"route": "mvdac", "status": "submitted", "submitted_on": days_ago(2), **data}
+    return application_create(victim=victim, by=by, **data)
