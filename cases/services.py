@@ -239,7 +239,9 @@ def referral_create(
         hold = hold_services.hold_create(victim=victim_record)
     else:
         # A new case is a new fact: bump the version and evaluate now, in this transaction.
-        victims_services.facts_changed(victim_id=victim_record.pk, trigger="referral")
+        victims_services.facts_changed(
+            victim_id=victim_record.pk, trigger=hold_services.Trigger.REFERRAL
+        )
         # Never lose a referral over an evaluation: it runs in a savepoint of this transaction,
         # so when it fails the hold stays as it was (lagging its facts, so the worker and the
         # sweep re-evaluate it) and the referral is still saved.
@@ -353,7 +355,9 @@ def case_status_change(
     case.full_clean(exclude=["victim", "force", "officer"])
     case.save()
     change = CaseStatusChange.objects.create(case=case, by=by, changes=diff, note=note)
-    victims_services.facts_changed(victim_id=case.victim_id, trigger="case_status")
+    victims_services.facts_changed(
+        victim_id=case.victim_id, trigger=hold_services.Trigger.CASE_STATUS
+    )
     return change
 
 
