@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm
@@ -28,6 +29,7 @@ from victims.models import DataSharingNotice, Dependant, NoticeText, PossibleDup
 from victims.selectors import victim_get
 
 from .models import Case, CaseStatusChange
+from .selectors import can_change_case
 
 VICTIM_FIELDS = (
     "given_names",
@@ -315,14 +317,21 @@ def _validate_status_change(case: Case, after: dict[str, Any]) -> None:
 
 @transaction.atomic
 def case_status_change(
-    *, case: Case, by: User, changes: dict[str, Any], note: str = ""
+    *, case: Case | UUID, by: User, changes: dict[str, Any], note: str = ""
 ) -> CaseStatusChange:
-    """Record an investigation or prosecution change; the hold is re-evaluated after commit."""
+    """Record an investigation or prosecution change (`case`: the case or its id); the hold is
+    re-evaluated after commit. Only police of the case's own force may (`can_change_case`): for
+    anyone else the case does not exist (`Case.DoesNotExist`, a 404), whatever the caller."""
+    case_id = case.pk if isinstance(case, Case) else case
     # The victim before the case, as a merge locks them (protocol.services.merges): a status
-    # change and a merge of the same person queue one behind the other, never deadlock.
-    victim_id = Case.objects.values_list("victim_id", flat=True).get(pk=case.pk)
-    Victim.records.select_for_update().filter(pk=victim_id).first()
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    # change and a merge of the same person queue one behind the other, never deadlock. Then
+    # the case, read once, locked.
+    Victim.records.select_for_update().filter(
+        pk=Subquery(Case.objects.filter(pk=case_id).values("victim_id"))
+    ).first()
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None or not can_change_case(user=by, case=case):
+        raise Case.DoesNotExist(f"No case {case_id} this user may change.")
     withdrawal_reason = changes.get("withdrawal_reason") or ""
     given = {key: value for key, value in changes.items() if key in STATUS_FIELDS}
     if not given:
