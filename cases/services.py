@@ -329,8 +329,8 @@ def case_status_change(
     Victim.records.select_for_update().filter(
         pk=Subquery(Case.objects.filter(pk=case_id).values("victim_id"))
     ).first()
-    case = Case.objects.select_for_update().filter(pk=case_id).first()
-    if case is None or not can_change_case(user=by, case=case):
+    locked = Case.objects.select_for_update().filter(pk=case_id).first()
+    if locked is None or not can_change_case(user=by, case=locked):
         raise Case.DoesNotExist(f"No case {case_id} this user may change.")
     withdrawal_reason = changes.get("withdrawal_reason") or ""
     given = {key: value for key, value in changes.items() if key in STATUS_FIELDS}
@@ -338,14 +338,14 @@ def case_status_change(
         raise ValidationError(
             {"non_field_errors": [f"Give at least one of: {', '.join(STATUS_FIELDS)}."]}
         )
-    before = {field: getattr(case, field) for field in STATUS_FIELDS}
+    before = {field: getattr(locked, field) for field in STATUS_FIELDS}
     after = {
         **before,
         **{
             key: ("" if value is None and key == "court" else value) for key, value in given.items()
         },
     }
-    _validate_status_change(case, after)
+    _validate_status_change(locked, after)
     _validate_withdrawal_reason(before, after, withdrawal_reason)
     diff = {
         field: [_plain(before[field]), _plain(after[field])]
@@ -353,19 +353,19 @@ def case_status_change(
         if before[field] != after[field]
     }
     if withdrawal_reason:
-        diff["withdrawal_reason"] = [case.withdrawal_reason or None, withdrawal_reason]
-        case.withdrawal_reason = withdrawal_reason
+        diff["withdrawal_reason"] = [locked.withdrawal_reason or None, withdrawal_reason]
+        locked.withdrawal_reason = withdrawal_reason
     if not diff:
         raise ValidationError(
             {"non_field_errors": ["Nothing changed: the case already says this."]}
         )
     for field, value in after.items():
-        setattr(case, field, value)
-    case.full_clean(exclude=["victim", "force", "officer"])
-    case.save()
-    change = CaseStatusChange.objects.create(case=case, by=by, changes=diff, note=note)
+        setattr(locked, field, value)
+    locked.full_clean(exclude=["victim", "force", "officer"])
+    locked.save()
+    change = CaseStatusChange.objects.create(case=locked, by=by, changes=diff, note=note)
     victims_services.facts_changed(
-        victim_id=case.victim_id, trigger=hold_services.Trigger.CASE_STATUS
+        victim_id=locked.victim_id, trigger=hold_services.Trigger.CASE_STATUS
     )
     return change
 
