@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from cases.models import Case, CaseStatusChange
 from cases.services import case_status_change
-from tests.factories import UserFactory, days_ago, make_referral
-from victims.services import support_referral_create
+from tests.factories import UserFactory, make_referred
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +22,7 @@ CHANGE = {"investigation_status": "suspect_bailed"}
 def case(officer, support_org):
     """A case of `officer`'s force whose victim was referred to `support_org` (so its adviser
     can read the case)."""
-    referral = make_referral(officer)
-    support_referral_create(
-        victim=referral.victim,
-        by=officer,
-        organisation_code=support_org.code,
-        consent_given_on=days_ago(1),
-    )
-    return referral.case
+    return make_referred(officer, support_org).case
 
 
 def _unchanged(case) -> None:

@@ -15,9 +15,14 @@ from protocol import services
 from protocol.models import Hold, Notification
 from protocol.services import notifications
 from protocol.tasks import _sweep
-from tests.factories import OrganisationFactory, UserFactory, days_ago, make_referral
+from tests.factories import (
+    OrganisationFactory,
+    UserFactory,
+    days_ago,
+    make_referral,
+    make_referred,
+)
 from victims.models import SupportEngagement
-from victims.services import support_referral_create
 
 from .conftest import body
 
@@ -28,16 +33,9 @@ NAME_PARTS = ("Amina", "Diallo", "1990", "07700", "Refuge")
 
 @pytest.fixture
 def referral(officer, support_org):
-    referral = make_referral(
-        officer, case={"reported_on": days_ago(400), "referred_on": days_ago(399)}
+    return make_referred(
+        officer, support_org, case={"reported_on": days_ago(400), "referred_on": days_ago(399)}
     )
-    support_referral_create(
-        victim=referral.victim,
-        by=officer,
-        organisation_code=support_org.code,
-        consent_given_on=days_ago(1),
-    )
-    return referral
 
 
 def recipients(kind: str) -> set[str]:
@@ -263,14 +261,8 @@ def test_review_due_notices_find_their_recipients_in_one_query_per_batch(
 ):
     holds = [make_review_due(referral, officer)]
     for _ in range(2):
-        more = make_referral(
-            officer, case={"reported_on": days_ago(400), "referred_on": days_ago(399)}
-        )
-        support_referral_create(
-            victim=more.victim,
-            by=officer,
-            organisation_code=support_org.code,
-            consent_given_on=days_ago(1),
+        more = make_referred(
+            officer, support_org, case={"reported_on": days_ago(400), "referred_on": days_ago(399)}
         )
         holds.append(make_review_due(more, officer))
     with CaptureQueriesContext(connection) as queries:
