@@ -116,3 +116,18 @@ def make_application(victim, by: User, **data):
 
     data = {"route": "mvdac", "status": "submitted", "submitted_on": days_ago(2), **data}
     return application_create(victim=victim, by=by, **data)
+
+
+def make_referred(officer: User, organisation: Organisation, **referral):
+    """A referral logged by `officer` (`make_referral`'s keywords) whose victim `officer`
+    then referred to the support `organisation`, with consent given yesterday."""
+    from victims.services import support_referral_create
+
+    made = make_referral(officer, **referral)
+    support_referral_create(
+        victim=made.victim,
+        by=officer,
+        organisation_code=organisation.code,
+        consent_given_on=days_ago(1),
+    )
+    return made

@@ -61,12 +61,17 @@ ERASED_RECORD = (
 REEVALUATE_HOLD_TASK = "protocol.tasks.reevaluate_hold"
 
 
-def facts_changed(*, victim_id: UUID, trigger: str) -> None:
+def facts_changed(*, victim_id: UUID, trigger: str, enqueue: bool = True) -> None:
     """Record that a fact the rules read has changed: bump `facts_version` now, and ask a
     worker to re-evaluate once the change has committed. Call inside the change's transaction.
 
     If the broker is unreachable the message is lost, but the bumped version is not: the sweep
     finds the hold lagging and re-evaluates it.
+
+    `enqueue=False` is for a service that re-evaluates the hold itself, after the bump, in the
+    same transaction (overrides, end confirmations, merges): the hold commits evaluated at the
+    new version, so a worker's pass would only repeat that work. Should that transaction's
+    re-evaluation not happen (it raised), the change rolls back with it, so nothing is owed.
     """
     bumped = Victim.objects.filter(pk=victim_id, erased_at__isnull=True).update(
         facts_version=F("facts_version") + 1
@@ -74,7 +79,8 @@ def facts_changed(*, victim_id: UUID, trigger: str) -> None:
     if not bumped and Victim.objects.filter(pk=victim_id, erased_at__isnull=False).exists():
         # Retention erased this person's identifying data: the record is frozen.
         raise ConflictError(ERASED_RECORD)
-    transaction.on_commit(lambda: enqueue_reevaluation(victim_id, trigger), robust=True)
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_reevaluation(victim_id, trigger), robust=True)
 
 
 def enqueue_reevaluation(victim_id: UUID, trigger: str) -> None:

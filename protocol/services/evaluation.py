@@ -423,6 +423,17 @@ def hold_reevaluate(
     return result.changed > 0
 
 
+def hold_facts_changed(*, victim_id: UUID, trigger: str, on: date | None = None) -> bool:
+    """A fact of this victim changed in the caller's transaction (an override, an end
+    confirmation, a merge): bump its `facts_version` and re-evaluate its hold now, in that
+    transaction, once. No worker is asked to do it again after the commit: the hold commits
+    evaluated at the new version, and should the evaluation fail the change rolls back with it,
+    so no re-evaluation is ever owed (API.md "Guarantees"). Returns True when the decision
+    changed."""
+    victims_services.facts_changed(victim_id=victim_id, trigger=trigger, enqueue=False)
+    return hold_reevaluate(victim_id=victim_id, trigger=trigger, on=on)
+
+
 def holds_reevaluate_batch(
     *, hold_ids: Sequence[UUID], trigger: str, on: date | None = None, skip_locked: bool = False
 ) -> BatchResult:

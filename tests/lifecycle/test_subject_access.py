@@ -109,13 +109,25 @@ def test_the_printable_page_and_the_pdf_are_each_an_export(client, supervisor, o
     assert referral.victim.reference in text and "domestic_abuse" not in text
 
 
-def test_the_pages_refuse_other_roles_and_hide_other_forces(client, officer, other_force):
+@pytest.mark.parametrize("path", ["export", "export.pdf"])
+def test_the_page_and_the_pdf_refuse_other_roles_and_hide_other_forces_recorded(
+    client, path, officer, adviser, senior, auditor, supervisor, other_force
+):
+    """As the JSON export: every other role 403, a supervisor of another force 404 (recorded
+    as a denied export), this force's supervisor 200."""
     referral = make_referral(officer)
-    client.force_login(officer)
-    assert client.get(f"/victims/{referral.victim.pk}/export").status_code == 403
+    url = f"/victims/{referral.victim.pk}/{path}"
+    for user in (officer, adviser, senior, auditor):
+        client.force_login(user)
+        assert client.get(url).status_code == 403, user
     stranger = UserFactory(role="police_supervisor", organisation=other_force)
     client.force_login(stranger)
-    assert client.get(f"/victims/{referral.victim.pk}/export.pdf").status_code == 404
+    assert client.get(url).status_code == 404
+    assert AccessEvent.objects.filter(
+        actor=stranger, action="export", object_id=str(referral.victim.pk), outcome="denied"
+    ).exists()
+    client.force_login(supervisor)
+    assert client.get(url).status_code == 200
 
 
 def test_the_victim_page_links_supervisors_to_the_export(client, supervisor, officer):
