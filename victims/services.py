@@ -20,6 +20,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.models import Organisation, User
 from core.errors import ConflictError
 from core.roles import OrganisationKind
+from core.triggers import Trigger
 from core.validation import check_not_before, check_not_future, long_date, raise_if, require
 from protocol.rules import values
 from protocol.rules.signposting import signpost
@@ -61,7 +62,7 @@ ERASED_RECORD = (
 REEVALUATE_HOLD_TASK = "protocol.tasks.reevaluate_hold"
 
 
-def facts_changed(*, victim_id: UUID, trigger: str, enqueue: bool = True) -> None:
+def facts_changed(*, victim_id: UUID, trigger: Trigger, enqueue: bool = True) -> None:
     """Record that a fact the rules read has changed: bump `facts_version` now, and ask a
     worker to re-evaluate once the change has committed. Call inside the change's transaction.
 
@@ -157,7 +158,7 @@ def support_referral_create(
         purpose=REFERRAL_PURPOSE,
         by=by,
     )
-    facts_changed(victim_id=victim.pk, trigger="support")
+    facts_changed(victim_id=victim.pk, trigger=Trigger.SUPPORT)
     return engagement
 
 
@@ -215,7 +216,7 @@ def support_update(
     )
     if not engagement.is_open:
         organisation_access_end(victim=victim, organisation=by.organisation)
-    facts_changed(victim_id=victim.pk, trigger="support")
+    facts_changed(victim_id=victim.pk, trigger=Trigger.SUPPORT)
     return engagement
 
 
@@ -266,7 +267,7 @@ def application_create(*, victim: Victim, by: User, **data: Any) -> Application:
     application.full_clean()
     application.save(force_insert=True)
     _history(application, by, before={})
-    facts_changed(victim_id=victim.pk, trigger="application")
+    facts_changed(victim_id=victim.pk, trigger=Trigger.APPLICATION)
     return application
 
 
@@ -285,7 +286,7 @@ def application_update(*, application: Application, by: User, **changes: Any) ->
     application.full_clean()
     application.save()
     _history(application, by, before=before)
-    facts_changed(victim_id=application.victim_id, trigger="application")
+    facts_changed(victim_id=application.victim_id, trigger=Trigger.APPLICATION)
     return application
 
 
@@ -344,7 +345,7 @@ def support_referral_decline(
         engagement=engagement, by=by, status="closed", closed_on=today, note="Referral declined"
     )
     organisation_access_end(victim=engagement.victim, organisation=engagement.organisation)
-    facts_changed(victim_id=engagement.victim_id, trigger="support")
+    facts_changed(victim_id=engagement.victim_id, trigger=Trigger.SUPPORT)
     return engagement
 
 
@@ -415,7 +416,7 @@ def consent_withdraw(
         by=by,
         consent_withdrawn_on=withdrawn_on,
     )
-    facts_changed(victim_id=victim.pk, trigger="support")
+    facts_changed(victim_id=victim.pk, trigger=Trigger.SUPPORT)
     return consent
 
 

@@ -23,6 +23,7 @@ from uuid import UUID
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from core.triggers import Trigger
 from victims import services as victims_services
 from victims.models import Victim
 
@@ -32,8 +33,6 @@ from ..rules import Decision, evaluate
 from ..snapshot import FACTS_COLUMNS, Snapshot, facts_as_record, snapshot_from_row, snapshots_for
 
 logger = logging.getLogger(__name__)
-
-Trigger = HoldDecision.Trigger
 
 
 class HoldEvaluationError(RuntimeError):
@@ -423,7 +422,7 @@ def hold_reevaluate(
     return result.changed > 0
 
 
-def hold_facts_changed(*, victim_id: UUID, trigger: str, on: date | None = None) -> bool:
+def hold_facts_changed(*, victim_id: UUID, trigger: Trigger, on: date | None = None) -> bool:
     """A fact of this victim changed in the caller's transaction (an override, an end
     confirmation, a merge): bump its `facts_version` and re-evaluate its hold now, in that
     transaction, once. No worker is asked to do it again after the commit: the hold commits
