@@ -42,7 +42,7 @@ _EVENT_COLUMNS = (
     "prev_hmac",
     "hmac",
 )
-_LOCK_HEAD = "SELECT hmac, event_count FROM accounts_auditchainhead WHERE chain = %s FOR UPDATE"
+LOCK_HEAD = "SELECT hmac, event_count FROM accounts_auditchainhead WHERE chain = %s FOR UPDATE"
 # Head rows are made by a migration for AUDIT_CHAINS chains, and on first use for any other
 # (after AUDIT_CHAINS is raised): from the chain's newest event if it has any.
 _CHAIN_TAIL = """
@@ -140,11 +140,11 @@ def make_chain_heads(cursor, chains: int) -> None:
 
 def lock_chain(cursor, chain: int) -> ChainHead:
     """Lock `chain` to the end of the transaction and return its head."""
-    cursor.execute(_LOCK_HEAD, [chain])
+    cursor.execute(LOCK_HEAD, [chain])
     row = cursor.fetchone()
     if row is None:
         _make_head(cursor, chain)
-        cursor.execute(_LOCK_HEAD, [chain])
+        cursor.execute(LOCK_HEAD, [chain])
         row = cursor.fetchone()
     return ChainHead(*row)
 

@@ -68,8 +68,11 @@ def setup_django(*, migrate: bool = True) -> str:
     if migrate:
         ensure_database(url)
     import django
+    from django.conf import settings
 
     django.setup()
+    # Measured as production runs: no debug cursor logging every statement.
+    settings.DEBUG = False
     if migrate:
         from django.core.management import call_command
 
@@ -255,6 +258,7 @@ SUPPORT_COLUMNS = (
     "closed_on",
     "consent_id",
     "referred_by_id",
+    "referring_force_id",
     "referral_status",
     "decline_reason",
     "created_at",
@@ -390,6 +394,7 @@ def _victim_rows(
                         closed,
                         consent_id,
                         officer.pk,
+                        force.pk,
                         "new" if status == "referred" else "accepted",
                         "",
                         now,

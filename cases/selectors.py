@@ -131,8 +131,12 @@ WHERE c.id = %(case)s AND c.force_id = %(force)s
   AND EXISTS (
       SELECT FROM cases_casegroupobjectpermission AS grant_
       WHERE grant_.content_object_id = c.id AND grant_.group_id = %(group)s
-        AND grant_.permission_id = (
-            SELECT id FROM auth_permission WHERE codename = 'view_case' LIMIT 1
+        AND grant_.permission_id = (  -- by content type and codename: one permission
+            SELECT permission.id FROM auth_permission AS permission
+            JOIN django_content_type AS content_type
+              ON content_type.id = permission.content_type_id
+            WHERE content_type.app_label = 'cases' AND content_type.model = 'case'
+              AND permission.codename = 'view_case'
         )
   )
 """

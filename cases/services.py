@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm
@@ -28,6 +29,7 @@ from victims.models import DataSharingNotice, Dependant, NoticeText, PossibleDup
 from victims.selectors import victim_get
 
 from .models import Case, CaseStatusChange
+from .selectors import can_change_case
 
 VICTIM_FIELDS = (
     "given_names",
@@ -239,7 +241,9 @@ def referral_create(
         hold = hold_services.hold_create(victim=victim_record)
     else:
         # A new case is a new fact: bump the version and evaluate now, in this transaction.
-        victims_services.facts_changed(victim_id=victim_record.pk, trigger="referral")
+        victims_services.facts_changed(
+            victim_id=victim_record.pk, trigger=hold_services.Trigger.REFERRAL
+        )
         # Never lose a referral over an evaluation: it runs in a savepoint of this transaction,
         # so when it fails the hold stays as it was (lagging its facts, so the worker and the
         # sweep re-evaluate it) and the referral is still saved.
@@ -313,28 +317,35 @@ def _validate_status_change(case: Case, after: dict[str, Any]) -> None:
 
 @transaction.atomic
 def case_status_change(
-    *, case: Case, by: User, changes: dict[str, Any], note: str = ""
+    *, case: Case | UUID, by: User, changes: dict[str, Any], note: str = ""
 ) -> CaseStatusChange:
-    """Record an investigation or prosecution change; the hold is re-evaluated after commit."""
+    """Record an investigation or prosecution change (`case`: the case or its id); the hold is
+    re-evaluated after commit. Only police of the case's own force may (`can_change_case`): for
+    anyone else the case does not exist (`Case.DoesNotExist`, a 404), whatever the caller."""
+    case_id = case.pk if isinstance(case, Case) else case
     # The victim before the case, as a merge locks them (protocol.services.merges): a status
-    # change and a merge of the same person queue one behind the other, never deadlock.
-    victim_id = Case.objects.values_list("victim_id", flat=True).get(pk=case.pk)
-    Victim.records.select_for_update().filter(pk=victim_id).first()
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    # change and a merge of the same person queue one behind the other, never deadlock. Then
+    # the case, read once, locked.
+    Victim.records.select_for_update().filter(
+        pk=Subquery(Case.objects.filter(pk=case_id).values("victim_id"))
+    ).first()
+    locked = Case.objects.select_for_update().filter(pk=case_id).first()
+    if locked is None or not can_change_case(user=by, case=locked):
+        raise Case.DoesNotExist(f"No case {case_id} this user may change.")
     withdrawal_reason = changes.get("withdrawal_reason") or ""
     given = {key: value for key, value in changes.items() if key in STATUS_FIELDS}
     if not given:
         raise ValidationError(
             {"non_field_errors": [f"Give at least one of: {', '.join(STATUS_FIELDS)}."]}
         )
-    before = {field: getattr(case, field) for field in STATUS_FIELDS}
+    before = {field: getattr(locked, field) for field in STATUS_FIELDS}
     after = {
         **before,
         **{
             key: ("" if value is None and key == "court" else value) for key, value in given.items()
         },
     }
-    _validate_status_change(case, after)
+    _validate_status_change(locked, after)
     _validate_withdrawal_reason(before, after, withdrawal_reason)
     diff = {
         field: [_plain(before[field]), _plain(after[field])]
@@ -342,18 +353,20 @@ def case_status_change(
         if before[field] != after[field]
     }
     if withdrawal_reason:
-        diff["withdrawal_reason"] = [case.withdrawal_reason or None, withdrawal_reason]
-        case.withdrawal_reason = withdrawal_reason
+        diff["withdrawal_reason"] = [locked.withdrawal_reason or None, withdrawal_reason]
+        locked.withdrawal_reason = withdrawal_reason
     if not diff:
         raise ValidationError(
             {"non_field_errors": ["Nothing changed: the case already says this."]}
         )
     for field, value in after.items():
-        setattr(case, field, value)
-    case.full_clean(exclude=["victim", "force", "officer"])
-    case.save()
-    change = CaseStatusChange.objects.create(case=case, by=by, changes=diff, note=note)
-    victims_services.facts_changed(victim_id=case.victim_id, trigger="case_status")
+        setattr(locked, field, value)
+    locked.full_clean(exclude=["victim", "force", "officer"])
+    locked.save()
+    change = CaseStatusChange.objects.create(case=locked, by=by, changes=diff, note=note)
+    victims_services.facts_changed(
+        victim_id=locked.victim_id, trigger=hold_services.Trigger.CASE_STATUS
+    )
     return change
 
 

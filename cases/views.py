@@ -29,8 +29,8 @@ from victims.selectors import victim_get
 from . import forms
 from .journey import ReferralDraft, Step, service_errors, step_url
 from .models import Case
-from .selectors import can_change_case, case_get, case_search
 from .selectors import case_detail as case_detail_selector
+from .selectors import case_get, case_search
 from .services import case_status_change, joined_message, referral_create
 
 # --- The referral journey (the draft: `cases.journey`) -------------------------------------
@@ -299,18 +299,17 @@ def _status_change(request, case_id: UUID, form):
         with audited(
             request, action="change", object_type="case", object_id=case_id, hidden=Case
         ) as access:
-            case = case_get(user=request.user, case_id=case_id)
-            if not can_change_case(user=request.user, case=case):
-                raise Case.DoesNotExist
-            case_status_change(
-                case=case, by=request.user, changes=changes, note=form.cleaned_data["note"]
+            # The service reads the case (locked) and refuses, as not found, one the caller
+            # may not change.
+            change = case_status_change(
+                case=case_id, by=request.user, changes=changes, note=form.cleaned_data["note"]
             )
             access.detail = "status: " + ", ".join(sorted(changes))
     except (ValidationError, ConflictError) as error:
         form.apply_service_errors(error)
         return None
-    messages.success(request, status_change_message(case.victim_id))
-    return redirect("cases:detail", case_id=case.pk)
+    messages.success(request, status_change_message(change.case.victim_id))
+    return redirect("cases:detail", case_id=case_id)
 
 
 def status_change_message(victim_id) -> str:

@@ -108,11 +108,20 @@ def country_name(alpha3: str, language_code: str) -> str:
     country = pycountry.countries.get(alpha_3=(alpha3 or "").upper())
     if country is None:
         return alpha3
+    return _territories(language_code).get(country.alpha_2) or country.name
+
+
+def territory_name(code: str, language_code: str) -> str:
+    """CLDR's name of a territory (an alpha-2 code or a UN M49 region code such as `154`) in
+    the language, English where the language has none; the code itself when CLDR has none."""
+    return _territories(language_code).get(code) or Locale("en").territories.get(code) or code
+
+
+def _territories(language_code: str) -> dict[str, str]:
     try:
-        names = Locale.parse(language_code.replace("-", "_")).territories
+        return Locale.parse(language_code.replace("-", "_")).territories
     except (ValueError, UnknownLocaleError):
-        names = Locale("en").territories
-    return names.get(country.alpha_2) or country.name
+        return Locale("en").territories
 
 
 def format_number(value, language_code: str) -> str:

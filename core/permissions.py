@@ -274,11 +274,19 @@ def granted_to_organisation(queryset: QuerySet, grants_model, *, user, codename:
     organisation = user.organisation
     if organisation is None:
         return queryset.none()
+    # The permission by its model's content type and its codename, which together name one
+    # permission (a codename alone may name several, one per app that defines it).
+    granted = grants_model._meta.get_field("content_object").related_model._meta
+    permission = Permission.objects.filter(
+        content_type__app_label=granted.app_label,
+        content_type__model=granted.model_name,
+        codename=codename,
+    )
     grants = grants_model.objects.filter(
         content_object=OuterRef("pk"),
         group_id=organisation.group_id,
         # A scalar subquery, not a join: the planner then estimates the grants well and walks
         # the caller's index in order instead of hashing every grant of the organisation.
-        permission_id=Subquery(Permission.objects.filter(codename=codename).values("pk")[:1]),
+        permission_id=Subquery(permission.order_by().values("pk")),
     )
     return queryset.filter(Exists(grants))

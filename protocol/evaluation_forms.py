@@ -10,9 +10,10 @@ from .barriers import BREAKDOWNS
 from .rules import SETTINGS
 
 BREAKDOWN_LABELS = {
-    "month": _("Month referred"),
+    "month": _("Month"),
     "force": _("Police force"),
     "crime_type": _("Crime type"),
+    "nationality_group": _("Nationality (UN sub-region)"),
     "language": _("Victim's preferred language"),
 }
 

@@ -9,11 +9,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from core.permissions import audited, role_required
 from core.roles import Role
 
+from . import nationality_groups
 from .barriers import as_csv, barrier_statistics
 from .charts import bar_chart
 from .evaluation_forms import BREAKDOWN_LABELS, SimulationForm, StatisticsFilterForm
@@ -35,15 +36,21 @@ def _filters(request) -> tuple[StatisticsFilterForm, dict]:
 
 def _in_page_language(statistics: dict) -> None:
     """The tables' words in the page's language: titles and column names are marked in
-    protocol.barriers and protocol.rules (core/label_words.py), months are formatted anew."""
+    protocol.barriers and protocol.rules (core/label_words.py), months are formatted anew,
+    nationality groups named by CLDR in the page's language."""
+    language = get_language() or "en"
     for table in [*statistics["tables"], *statistics["medians"]]:
         table["label"] = gettext(table["label"])
+        if table.get("note"):
+            table["note"] = gettext(table["note"])
         for column in table.get("columns", []):
             column["label"] = gettext(column["label"])
         for row in table["rows"]:
             key = row.get("key") or ""
             if re.fullmatch(r"\d{4}-\d{2}", key):
                 row["label"] = date_format(date.fromisoformat(f"{key}-01"), "F Y")
+            elif statistics["by"] == "nationality_group" and key in nationality_groups.codes():
+                row["label"] = gettext(nationality_groups.label(key, language))
             else:
                 row["label"] = gettext(row["label"])
 
@@ -58,7 +65,9 @@ def _charted(statistics: dict) -> list[dict]:
             )
         else:
             items = [(row["label"], row["total"]) for row in table["rows"]]
-        table["wide"] = len(table["columns"]) > 2  # chart above its table, not beside it
+        # Chart above its table, not beside it, when the table is wide.
+        table["wide"] = len(table["columns"]) + bool(table.get("share_of")) > 2
+        table["colspan"] = len(table["columns"]) + (3 if table.get("share_of") else 2)
         table["chart"] = bar_chart(items, width=640 if table["wide"] else 360) if items else None
     return statistics["tables"]
 

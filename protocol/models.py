@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.choices import choices
 from core.references import new_hold_reference
+from core.triggers import Trigger
 from protocol.rules import values
 from victims.models import Victim
 
@@ -79,17 +80,7 @@ class Hold(DecisionFields):
 class HoldDecision(DecisionFields):
     """Append-only: every change of a hold's decision, with what it was decided on."""
 
-    class Trigger(models.TextChoices):
-        REFERRAL = "referral"
-        CASE_STATUS = "case_status"
-        SUPPORT = "support"
-        APPLICATION = "application"
-        OVERRIDE = "override"
-        END_CONFIRMATION = "end_confirmation"
-        SWEEP = "sweep"
-        COMMAND = "command"
-        HOLD_CHECK = "hold_check"  # a hold check found the decision lagging its facts
-        MERGE = "merge"
+    Trigger = Trigger  # core.triggers: one list for every app that changes a fact
 
     # No index of its own: `holddecision_recent` starts with the hold.
     hold = models.ForeignKey(

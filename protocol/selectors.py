@@ -1,6 +1,7 @@
 """Reads of holds, already scoped and minimised for the caller's role."""
 
 import re
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
@@ -12,6 +13,9 @@ from core.roles import POLICE_ROLES, OrganisationKind, Role
 from victims.models import Victim
 
 from .models import Hold, HoldAlias, Notification, NotificationRead, Override
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import WithAnnotations
 
 
 def referring_force_contact() -> Subquery:
@@ -134,30 +138,33 @@ NOTIFIED_ROLES = (*POLICE_ROLES, Role.SUPPORT_ADVISER, Role.IE_SENIOR)
 UNREAD_COUNT_UP_TO = 99
 
 
-def notifications_visible(*, user) -> QuerySet[Notification]:
+class _Read(TypedDict):
+    read: bool
+
+
+def notifications_visible(*, user) -> "QuerySet[WithAnnotations[Notification, _Read]]":
     """The notifications the user may read, newest first, each with `read` (by this user): their
     organisation's, for police, support advisers and IE seniors (IE caseworkers, analysts,
     auditors and administrators receive none)."""
+    queryset = Notification.objects.annotate(
+        read=Exists(NotificationRead.objects.filter(notification=OuterRef("pk"), user=user))
+    ).order_by("-created_at", "-id")
     organisation = getattr(user, "organisation", None)
     if organisation is None or not user.has_role(*NOTIFIED_ROLES):
-        return Notification.objects.none()
-    queryset = Notification.objects.filter(organisation=organisation)
+        return queryset.none()
     if organisation.kind == OrganisationKind.IMMIGRATION_ENFORCEMENT and not user.has_role(
         Role.IE_SENIOR
     ):
-        return Notification.objects.none()
-    return queryset.annotate(
-        read=Exists(NotificationRead.objects.filter(notification=OuterRef("pk"), user=user))
-    ).order_by("-created_at", "-id")
+        return queryset.none()
+    return queryset.filter(organisation=organisation)
 
 
 def notifications_unread_count(*, user) -> int:
     """How many of the user's notifications they have not read, counted up to 100 (the header
     shows "99+" beyond)."""
-    unread = ~Exists(NotificationRead.objects.filter(notification=OuterRef("pk"), user=user))
     return (
         notifications_visible(user=user)
-        .filter(unread)
+        .filter(read=False)
         .order_by()
         .values("pk")[: UNREAD_COUNT_UP_TO + 1]
         .count()

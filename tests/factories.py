@@ -108,3 +108,26 @@ def make_referral(officer: User, *, victim=None, case=None, dependants=None, vic
         dependants=dependants or [],
         notice=notice_data(),
     )
+
+
+def make_application(victim, by: User, **data):
+    """An application recorded through the real service: MVDAC, submitted two days ago."""
+    from victims.services import application_create
+
+    data = {"route": "mvdac", "status": "submitted", "submitted_on": days_ago(2), **data}
+    return application_create(victim=victim, by=by, **data)
+
+
+def make_referred(officer: User, organisation: Organisation, **referral):
+    """A referral logged by `officer` (`make_referral`'s keywords) whose victim `officer`
+    then referred to the support `organisation`, with consent given yesterday."""
+    from victims.services import support_referral_create
+
+    made = make_referral(officer, **referral)
+    support_referral_create(
+        victim=made.victim,
+        by=officer,
+        organisation_code=organisation.code,
+        consent_given_on=days_ago(1),
+    )
+    return made

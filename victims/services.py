@@ -20,6 +20,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.models import Organisation, User
 from core.errors import ConflictError
 from core.roles import OrganisationKind
+from core.triggers import Trigger
 from core.validation import check_not_before, check_not_future, long_date, raise_if, require
 from protocol.rules import values
 from protocol.rules.signposting import signpost
@@ -61,12 +62,17 @@ ERASED_RECORD = (
 REEVALUATE_HOLD_TASK = "protocol.tasks.reevaluate_hold"
 
 
-def facts_changed(*, victim_id: UUID, trigger: str) -> None:
+def facts_changed(*, victim_id: UUID, trigger: Trigger, enqueue: bool = True) -> None:
     """Record that a fact the rules read has changed: bump `facts_version` now, and ask a
     worker to re-evaluate once the change has committed. Call inside the change's transaction.
 
     If the broker is unreachable the message is lost, but the bumped version is not: the sweep
     finds the hold lagging and re-evaluates it.
+
+    `enqueue=False` is for a service that re-evaluates the hold itself, after the bump, in the
+    same transaction (overrides, end confirmations, merges): the hold commits evaluated at the
+    new version, so a worker's pass would only repeat that work. Should that transaction's
+    re-evaluation not happen (it raised), the change rolls back with it, so nothing is owed.
     """
     bumped = Victim.objects.filter(pk=victim_id, erased_at__isnull=True).update(
         facts_version=F("facts_version") + 1
@@ -74,7 +80,8 @@ def facts_changed(*, victim_id: UUID, trigger: str) -> None:
     if not bumped and Victim.objects.filter(pk=victim_id, erased_at__isnull=False).exists():
         # Retention erased this person's identifying data: the record is frozen.
         raise ConflictError(ERASED_RECORD)
-    transaction.on_commit(lambda: enqueue_reevaluation(victim_id, trigger), robust=True)
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_reevaluation(victim_id, trigger), robust=True)
 
 
 def enqueue_reevaluation(victim_id: UUID, trigger: str) -> None:
@@ -151,7 +158,7 @@ def support_referral_create(
         purpose=REFERRAL_PURPOSE,
         by=by,
     )
-    facts_changed(victim_id=victim.pk, trigger="support")
+    facts_changed(victim_id=victim.pk, trigger=Trigger.SUPPORT)
     return engagement
 
 
@@ -209,7 +216,7 @@ def support_update(
     )
     if not engagement.is_open:
         organisation_access_end(victim=victim, organisation=by.organisation)
-    facts_changed(victim_id=victim.pk, trigger="support")
+    facts_changed(victim_id=victim.pk, trigger=Trigger.SUPPORT)
     return engagement
 
 
@@ -260,7 +267,7 @@ def application_create(*, victim: Victim, by: User, **data: Any) -> Application:
     application.full_clean()
     application.save(force_insert=True)
     _history(application, by, before={})
-    facts_changed(victim_id=victim.pk, trigger="application")
+    facts_changed(victim_id=victim.pk, trigger=Trigger.APPLICATION)
     return application
 
 
@@ -279,7 +286,7 @@ def application_update(*, application: Application, by: User, **changes: Any) ->
     application.full_clean()
     application.save()
     _history(application, by, before=before)
-    facts_changed(victim_id=application.victim_id, trigger="application")
+    facts_changed(victim_id=application.victim_id, trigger=Trigger.APPLICATION)
     return application
 
 
@@ -338,7 +345,7 @@ def support_referral_decline(
         engagement=engagement, by=by, status="closed", closed_on=today, note="Referral declined"
     )
     organisation_access_end(victim=engagement.victim, organisation=engagement.organisation)
-    facts_changed(victim_id=engagement.victim_id, trigger="support")
+    facts_changed(victim_id=engagement.victim_id, trigger=Trigger.SUPPORT)
     return engagement
 
 
@@ -409,7 +416,7 @@ def consent_withdraw(
         by=by,
         consent_withdrawn_on=withdrawn_on,
     )
-    facts_changed(victim_id=victim.pk, trigger="support")
+    facts_changed(victim_id=victim.pk, trigger=Trigger.SUPPORT)
     return consent
 
 

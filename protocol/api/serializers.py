@@ -228,8 +228,10 @@ class StatisticsSerializer(serializers.Serializer):
     barriers = serializers.JSONField(
         help_text=(
             "Barriers to reporting over `from`..`to` by `by`: `tables` (each `measure`, "
-            "`columns`, `rows` with `cells` and `total`, `column_totals`, `total`; null where "
-            "suppressed) and `medians` (median days per group, null under 5 cases)."
+            "`note`, `columns`, `rows` with `cells` and `total`, `column_totals`, `total`; null "
+            "where suppressed; `hold_checks` rows also carry `share`, the percentage answered in "
+            "force, null unless both its counts are published, and the table `total_share`) and "
+            "`medians` (median days per group, null under 5 cases)."
         )
     )
     suppressed_below = serializers.IntegerField(

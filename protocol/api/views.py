@@ -326,13 +326,22 @@ class StatisticsView(ApiView):
         description=(
             "Counts from 1 to 4 are `null` with `suppressed: true`, and further counts are "
             "suppressed so that none of them can be worked out from the published cells and "
-            "totals. `barriers` breaks the barrier measures down `by` month, force, crime type "
-            "or language, for cases referred from `from` to `to` (default: the last year). "
+            "totals. `barriers` breaks the measures down `by` month, force, crime type, "
+            "nationality group (the UN M49 sub-region of the nationality, keyed by its M49 code; "
+            "`unknown` for stateless and unknown nationalities) or language, over `from`..`to` "
+            "(default: the last year). Each measure counts by its own date, and `month` is that "
+            "date's month: a case's referral, an unreported crime's recording, an application's "
+            "submission (applications by route and by outcome), a hold leaving force (holds by "
+            "how they ended and by how long they were in force, with the median), an IE hold "
+            "check (checks by answer, with `share` in force). Applications and holds count a "
+            "person once, under the force and crime type of their referral (earliest case). "
+            "Hold checks record no person: they are broken down by month only, and are one "
+            "row, `all_checks`, under the other breakdowns (each table's `note` says so). "
             "`?format=csv` gives the barrier tables as CSV (an `export` in the access log)."
         ),
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="Referred on or after"),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Referred on or before"),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="On or after"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="On or before"),
             OpenApiParameter("by", OpenApiTypes.STR, enum=list(BREAKDOWNS)),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
         ],

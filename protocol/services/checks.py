@@ -51,8 +51,9 @@ _MATCH_BY_IDENTITY = """
 _MATCH_NOBODY = "SELECT NULL::uuid AS id WHERE false"
 # The matching holds whose stored decision may lag the facts (the sweep's condition, see
 # `holds_needing_evaluation`) are found by the same statement: when there are any, it writes
-# nothing and answers only their victims, which are re-evaluated (locking their holds) before
-# the statement runs again, told not to look for lag a second time. Usually there are none, and
+# nothing and answers only their ids, which are re-evaluated as one batch (locking the holds, in
+# primary-key order, as every batch does) before the statement runs again, told not to look for
+# lag a second time. Usually there are none, and
 # the statement also locks the access log's chain head the check's event will extend
 # (`accounts.audit.lock_chain`'s statement), so the check, its records and the head's lock are
 # one round trip and the event's append is the second. The head is locked only when nothing
@@ -65,7 +66,7 @@ hold AS (
     FROM protocol_hold AS hold JOIN victims_victim AS victim ON victim.id = hold.victim_id
     WHERE hold.victim_id IN (SELECT id FROM matched)
 ),
-lagging AS (SELECT victim_id FROM hold WHERE lags AND %(look_for_lag)s),
+lagging AS (SELECT id FROM hold WHERE lags AND %(look_for_lag)s),
 fresh AS (SELECT NOT EXISTS (SELECT FROM lagging) AS fresh),
 chosen AS (  -- of several holds in force, the one that protects longest (no end date: longest)
     SELECT * FROM hold WHERE in_force
@@ -91,7 +92,7 @@ head AS (
     WHERE chain = %(chain)s AND (SELECT fresh FROM fresh)
     FOR UPDATE
 )
-SELECT lagging.victim_id, NULL, NULL::date, NULL, NULL, NULL, NULL, NULL, NULL::bigint
+SELECT lagging.id, NULL, NULL::date, NULL, NULL, NULL, NULL, NULL, NULL::bigint
 FROM lagging
 UNION ALL
 SELECT NULL, chosen.reference, chosen.protected_until,
@@ -142,10 +143,12 @@ def hold_check(
 
     The answer is never read from a decision that lags the facts: a matching hold whose
     evaluation is behind its victim's `facts_version`, or whose `next_due_on` has come, is
-    re-evaluated first (`hold_reevaluate`, locking it), in the check's own transaction. The
-    check, its answer, the disclosure to each matching victim's record and the access event are
-    written in that transaction too. Should anything fail (the database, the rules), the error
-    is raised and nothing is written: the caller answers that no check was made.
+    re-evaluated first (all of them in one batch, `holds_reevaluate_batch`, locking them), in
+    the check's own transaction. The check, its answer, the disclosure to each matching
+    victim's record and the access event are written in that transaction too. Should anything
+    fail (the database, the rules: any hold of the batch whose evaluation failed), the error is
+    raised and nothing is written: the caller answers that no check was made, never an answer
+    read from a decision that lags the facts.
     """
     match = _match(
         home_office_reference=home_office_reference,
@@ -176,8 +179,14 @@ def hold_check(
         rows = cursor.fetchall()
         lagging = sorted(row[0] for row in rows if row[0] is not None)
         if lagging:
-            for victim_id in lagging:
-                evaluation.hold_reevaluate(victim_id=victim_id, trigger=Trigger.HOLD_CHECK, on=on)
+            result = evaluation.holds_reevaluate_batch(
+                hold_ids=lagging, trigger=Trigger.HOLD_CHECK, on=on
+            )
+            if result.failed:  # fail towards protection: no answer from a stale decision
+                raise evaluation.HoldEvaluationError(
+                    f"Evaluating hold {', '.join(result.failed)} failed during a hold check; "
+                    "no check was made."
+                )
             # Answered from the decisions just written (and locked), as they stand now.
             cursor.execute(statement, {**values, "look_for_lag": False})
             rows = cursor.fetchall()

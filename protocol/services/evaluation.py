@@ -23,6 +23,7 @@ from uuid import UUID
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from core.triggers import Trigger
 from victims import services as victims_services
 from victims.models import Victim
 
@@ -32,8 +33,6 @@ from ..rules import Decision, evaluate
 from ..snapshot import FACTS_COLUMNS, Snapshot, facts_as_record, snapshot_from_row, snapshots_for
 
 logger = logging.getLogger(__name__)
-
-Trigger = HoldDecision.Trigger
 
 
 class HoldEvaluationError(RuntimeError):
@@ -421,6 +420,17 @@ def hold_reevaluate(
             f"Evaluating hold {result.failed[0]} (victim {victim_id}) failed; it was kept."
         )
     return result.changed > 0
+
+
+def hold_facts_changed(*, victim_id: UUID, trigger: Trigger, on: date | None = None) -> bool:
+    """A fact of this victim changed in the caller's transaction (an override, an end
+    confirmation, a merge): bump its `facts_version` and re-evaluate its hold now, in that
+    transaction, once. No worker is asked to do it again after the commit: the hold commits
+    evaluated at the new version, and should the evaluation fail the change rolls back with it,
+    so no re-evaluation is ever owed (API.md "Guarantees"). Returns True when the decision
+    changed."""
+    victims_services.facts_changed(victim_id=victim_id, trigger=trigger, enqueue=False)
+    return hold_reevaluate(victim_id=victim_id, trigger=trigger, on=on)
 
 
 def holds_reevaluate_batch(

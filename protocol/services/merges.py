@@ -28,7 +28,6 @@ from cases.models import Case
 from core.errors import ConflictError
 from core.permissions import record_access
 from core.roles import OrganisationKind, Role
-from victims import services as victims_services
 from victims.models import (
     OPEN_SUPPORT_STATUSES,
     PossibleDuplicate,
@@ -171,9 +170,8 @@ def _merge(*, pair: PossibleDuplicate, survivor: Victim, merged: Victim, by: Use
         record_access(
             user=by, action="change", object_type="victim", object_id=str(victim.pk), detail=detail
         )
-    victims_services.facts_changed(victim_id=survivor.pk, trigger=Trigger.MERGE)
     # At once, from all the facts, in this transaction: a failure undoes the whole merge.
-    evaluation.hold_reevaluate(victim_id=survivor.pk, trigger=Trigger.MERGE)
+    evaluation.hold_facts_changed(victim_id=survivor.pk, trigger=Trigger.MERGE)
     return Hold.objects.get(pk=surviving_hold.pk)
 
 

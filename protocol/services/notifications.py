@@ -11,7 +11,7 @@ seen by IE seniors only; oversight bodies receive none.
 
 A notification names references only, never a person. The e-mail is sent by a Celery task after
 the change commits (retried with back-off); a send that fails never blocks the change, and the
-sweep re-sends whatever is still owed (`email_resend_owed`).
+sweep queues the task again for whatever is still owed (`email_resend_owed`).
 """
 
 import logging
@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, UUIDField, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -54,22 +54,47 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _recipients(hold: Hold, kind: str) -> QuerySet[Organisation]:
+def _recipients_of(holds: Iterable[Hold], kind: str) -> dict[UUID, list[Organisation]]:
+    """Each hold's recipients of `kind` (by hold id), for a batch of holds in one query."""
     groups = RECIPIENTS.get(kind)
     if groups is None:
         raise ValueError(f"Unknown notification kind {kind!r}, or one that names its organisation")
+    holds = list(holds)
+    if not holds:
+        return {}
+    by_victim = {hold.victim_id: hold.pk for hold in holds}
     condition = Q(pk__in=[])
     if "ie" in groups:
         condition |= Q(kind=OrganisationKind.IMMIGRATION_ENFORCEMENT)
     if "forces" in groups:
-        condition |= Q(kind=OrganisationKind.POLICE_FORCE, cases__victim_id=hold.victim_id)
+        condition |= Q(kind=OrganisationKind.POLICE_FORCE, cases__victim_id__in=by_victim)
     if "support" in groups:
         condition |= Q(
             kind=OrganisationKind.SUPPORT_ORGANISATION,
-            support_engagements__victim_id=hold.victim_id,
+            support_engagements__victim_id__in=by_victim,
             support_engagements__status__in=OPEN_SUPPORT_STATUSES,
         )
-    return Organisation.objects.filter(condition).distinct()
+    # Which victim each row is a recipient for: the case's or the engagement's (the annotations
+    # read the joins the filter made); IE units are recipients for every hold.
+    nobody = Value(None, output_field=UUIDField())
+    organisations = Organisation.objects.filter(condition).annotate(
+        case_victim=F("cases__victim_id") if "forces" in groups else nobody,
+        engagement_victim=F("support_engagements__victim_id") if "support" in groups else nobody,
+    )
+    recipients: dict[UUID, dict[UUID, Organisation]] = {hold.pk: {} for hold in holds}
+    for organisation in organisations.order_by("name", "pk"):
+        if organisation.kind == OrganisationKind.IMMIGRATION_ENFORCEMENT:
+            for told in recipients.values():
+                told.setdefault(organisation.pk, organisation)
+            continue
+        victim_id = (
+            organisation.case_victim
+            if organisation.kind == OrganisationKind.POLICE_FORCE
+            else organisation.engagement_victim
+        )
+        if victim_id in by_victim:
+            recipients[by_victim[victim_id]].setdefault(organisation.pk, organisation)
+    return {hold_id: list(told.values()) for hold_id, told in recipients.items()}
 
 
 def _references(hold: Hold, organisation: Organisation) -> dict[str, str]:
@@ -125,7 +150,7 @@ def _make(
 def notify(*, hold: Hold, kind: str, message: str) -> list[Notification]:
     """Tell the organisations API.md names for `kind` about a step on their hold. `message`
     names references only."""
-    return _make(_recipients(hold, kind), hold=hold, kind=kind, message=message)
+    return _make(_recipients_of([hold], kind)[hold.pk], hold=hold, kind=kind, message=message)
 
 
 def notify_organisation(
@@ -210,26 +235,24 @@ def email_send(*, notification_id: UUID | str) -> bool:
 
 
 def email_resend_owed(*, limit: int) -> dict[str, int]:
-    """Send what is still owed (its task failed, or was never queued): notifications not yet
-    e-mailed that are older than NOTIFICATION_EMAIL_RESEND_SECONDS, oldest first. Stops at the
-    first failure: the server is down, and the next sweep tries again."""
+    """Queue what is still owed (its task failed, or was never queued): notifications not yet
+    e-mailed that are older than NOTIFICATION_EMAIL_RESEND_SECONDS, oldest first. The sweep only
+    asks a worker to send each (`email_send`, which locks its row while sending, so a
+    notification queued twice is still sent once); it never sends mail itself, so it holds no
+    lock while a mail server answers. What cannot be queued stays owed for the next sweep."""
     before = timezone.now() - timedelta(seconds=settings.NOTIFICATION_EMAIL_RESEND_SECONDS)
-    owed = list(
-        Notification.objects.filter(emailed_at__isnull=True, created_at__lte=before)
+    owed = [
+        str(notification_id)
+        for notification_id in Notification.objects.filter(
+            emailed_at__isnull=True, created_at__lte=before
+        )
         .exclude(email_to="")
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
-    )
-    sent = 0
-    for notification_id in owed:
-        try:
-            sent += email_send(notification_id=notification_id)
-        except Exception:
-            logger.warning(
-                "Could not e-mail notifications; the next sweep tries again", exc_info=True
-            )
-            return {"emails_sent": sent, "emails_owed": len(owed) - sent}
-    return {"emails_sent": sent, "emails_owed": len(owed) - sent}
+    ]
+    if owed:
+        transaction.on_commit(lambda: enqueue_emails(owed), robust=True)
+    return {"emails_owed": len(owed)}
 
 
 def _occasion(day: date) -> datetime:
@@ -249,10 +272,11 @@ def review_due_notices(*, limit: int, since: datetime | None = None) -> int:
     holds = list(
         due.exclude(Exists(told)).select_related("victim").order_by("status_since")[:limit]
     )
+    recipients = _recipients_of(holds, Kind.REVIEW_DUE)  # one query for the batch
     for hold in holds:
         with transaction.atomic():
             _make(
-                _recipients(hold, Kind.REVIEW_DUE),
+                recipients[hold.pk],
                 hold=hold,
                 kind=Kind.REVIEW_DUE,
                 message=f"Hold {hold.reference} is due for review: protection continues until "

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import ConflictError
-from victims import services as victims_services
 
 from ..models import EndConfirmation, Hold, Override
 from ..policy import current_policy
@@ -102,8 +101,7 @@ def override_approve(*, override_id, by: User, note: str = "") -> Override:
     override = _decide(
         override_id, by, status="approved", note=note, approved_on=evaluation.today()
     )
-    victims_services.facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
-    evaluation.hold_reevaluate(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
+    evaluation.hold_facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
     notify(
         hold=override.hold,
         kind="override_approved",
@@ -137,8 +135,7 @@ def override_revoke(*, override_id, by: User, note: str = "") -> Override:
     override.revoked_at = timezone.now()
     override.revocation_note = note
     override.save()
-    victims_services.facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
-    evaluation.hold_reevaluate(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
+    evaluation.hold_facts_changed(victim_id=override.hold.victim_id, trigger=Trigger.OVERRIDE)
     notify(
         hold=override.hold,
         kind="override_revoked",
@@ -154,23 +151,30 @@ def end_confirm(*, hold_reference: str, by: User, reason: str) -> Hold:
     for any other reference, known or not)."""
     if reason not in values.END_REASONS:
         raise ValidationError({"reason": [f"Choose one of: {', '.join(values.END_REASONS)}."]})
+    on = evaluation.today()
     hold = (
-        Hold.objects.select_for_update()
+        Hold.objects.select_for_update(of=("self",))
+        .select_related("victim")
         .filter(reference=resolved_hold_reference(hold_reference))
         .first()
     )
     if hold is None:
         raise ConflictError(NOT_ENDABLE)
-    # Decide on the facts as they are now, not on a stored decision that may lag them.
-    evaluation.hold_reevaluate(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
-    hold.refresh_from_db()
+    # Decide on the facts as they are now, not on a stored decision that may lag them: a hold
+    # behind its facts or past its due date is evaluated first (the hold check's rule). One that
+    # does not lag is evaluated once, after the confirmation.
+    lags = hold.evaluated_version < hold.victim.facts_version or (
+        hold.next_due_on is not None and hold.next_due_on <= on
+    )
+    if lags:
+        evaluation.hold_reevaluate(
+            victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION, on=on
+        )
+        hold.refresh_from_db()
     if hold.status != "review_due":
         raise ConflictError(NOT_ENDABLE)
-    EndConfirmation.objects.create(
-        hold=hold, confirmed_on=evaluation.today(), reason=reason, confirmed_by=by
-    )
-    victims_services.facts_changed(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
-    evaluation.hold_reevaluate(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION)
+    EndConfirmation.objects.create(hold=hold, confirmed_on=on, reason=reason, confirmed_by=by)
+    evaluation.hold_facts_changed(victim_id=hold.victim_id, trigger=Trigger.END_CONFIRMATION, on=on)
     hold.refresh_from_db()
     notify(
         hold=hold,

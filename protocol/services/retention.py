@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import batched
 from uuid import UUID
 
 from django.conf import settings
@@ -23,7 +24,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accounts.audit import record_access
+from accounts.audit import LOCK_HEAD, ChainHead, append_event, lock_chain, pick_chain
+from accounts.models import AccessEvent
 from cases.models import Case
 from victims.models import Application, SupportEngagement, Victim
 
@@ -101,15 +103,17 @@ def due_for_erasure(*, now: datetime) -> QuerySet[Victim]:
     )
 
 
-# Every write of an erasure in one statement (one round trip): the person's identifying columns,
-# their dependants, the narratives of their cases, and the notes on their cases, support and
-# overrides. Dates, statuses, codes and references are left as they are.
+# Every write of an erasure in one statement (one round trip), if the person is due: the
+# person's identifying columns, their dependants, the narratives of their cases, and the notes
+# on their cases, support and overrides. Dates, statuses, codes and references are left as they
+# are. `{due}` is the retention rule for this one person (`_due_check`).
 _ERASE = """
-WITH person AS (
+WITH due AS ({due}),
+person AS (
     UPDATE victims_victim SET given_names = '', family_name = '', date_of_birth = NULL,
            home_office_reference = '', contact = '', address = '', given_names_key = '',
-           family_name_key = '', home_office_reference_key = '', erased_at = %(now)s
-    WHERE id = %(victim)s AND erased_at IS NULL
+           family_name_key = '', home_office_reference_key = '', erased_at = %s
+    WHERE id = %s AND erased_at IS NULL AND id IN (SELECT * FROM due)
     RETURNING id
 ),
 dependants AS (
@@ -137,43 +141,59 @@ override_notes AS (
 )
 SELECT count(*) FROM person
 """
-
+# The person's row lock, taken first, in a statement of its own: the rule is then checked by a
+# later statement, whose snapshot sees any fact committed by a change that held the lock before.
+_LOCK_PERSON = "SELECT 1 FROM victims_victim WHERE id = %s FOR UPDATE"
 
 _SENTINEL = UUID(int=0)
 
 
 @lru_cache(maxsize=4)
-def _due_check(now: datetime) -> tuple[str, tuple]:
-    """The SQL that locks one person's row if they are due (compiled once per run: building the
-    rule's query costs more than running it)."""
-    query = (
-        due_for_erasure(now=now)
-        .filter(pk=_SENTINEL)
-        .select_for_update(of=("self",))
-        .values_list("pk", flat=True)
-    )
+def _erase_statement(now: datetime) -> tuple[str, tuple]:
+    """The erasure's SQL with the rule for one person in it, compiled once per run (building
+    the rule's query costs more than running it)."""
+    query = due_for_erasure(now=now).filter(pk=_SENTINEL).values_list("pk", flat=True)
     sql, params = query.query.get_compiler(using="default").as_sql()
-    return sql, tuple(params)
+    return _ERASE.format(due=sql), tuple(params)
 
 
 @transaction.atomic
 def victim_erase(*, victim_id: UUID, now: datetime | None = None) -> bool:
-    """Erase one person's identifying data if retention says so (checked under the person's row
-    lock, so a fact recorded meanwhile wins), with an access event. True if erased now; False if
-    not due or already erased (re-running erases nothing twice)."""
+    """Erase one person's identifying data if retention says so, with an access event, in one
+    transaction. The rule is checked under the person's row lock, so a fact recorded meanwhile
+    wins. True if erased now; False if not due or already erased (re-running erases nothing
+    twice).
+
+    The person's lock, the checked erasure and the access log chain's lock go to the server
+    together (psycopg's pipeline mode), then the event and the commit: two round trips, not
+    seven, which is most of an erasure's time."""
     now = now or timezone.now()
-    sql, params = _due_check(now)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [victim_id if param == _SENTINEL else param for param in params])
-        if cursor.fetchone() is None:
+    sql, params = _erase_statement(now)
+    chain = pick_chain()
+    with connection.cursor() as lock, connection.cursor() as erase, connection.cursor() as head:
+        with connection.connection.pipeline():
+            lock.execute(_LOCK_PERSON, [victim_id])
+            erase.execute(
+                sql,
+                [victim_id if param == _SENTINEL else param for param in params] + [now, victim_id],
+            )
+            head.execute(LOCK_HEAD, [chain])
+            found, (erased,), chain_head = lock.fetchone(), erase.fetchone(), head.fetchone()
+        if not found or not erased:
             return False
-        cursor.execute(_ERASE, {"victim": victim_id, "now": now})
-        (erased,) = cursor.fetchone()
-    if not erased:
-        return False
-    record_access(
-        user=None, action="change", object_type="victim", object_id=victim_id, detail=ERASED
-    )
+        if chain_head is None:  # a chain added since (AUDIT_CHAINS raised): made on first use
+            chain_head = lock_chain(head, chain)
+        append_event(
+            head,
+            head=ChainHead(*chain_head),
+            user=None,
+            action="change",
+            object_type="victim",
+            object_id=str(victim_id),
+            outcome=AccessEvent.Outcome.ALLOWED,
+            detail=ERASED,
+            chain=chain,
+        )
     return True
 
 
@@ -190,25 +210,26 @@ def retention_apply(
     now: datetime | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> RetentionResult:
-    """Walk the people due for erasure in keyset batches (primary-key order, one batch of ids
-    in memory at a time) and erase each in its own transaction. With `dry_run`, count only.
-    `progress` is called with each batch's size."""
+    """Find the people due for erasure with one set-based query (hash and index joins over the
+    whole table: a keyset walk re-ran the rule's nested loops for every batch, two seconds a
+    batch at a million people), read through a server-side cursor `batch_size` ids at a time
+    (memory stays flat however many are due), and erase each in its own transaction, where the
+    rule is checked again under the person's lock. With `dry_run`, count only. `progress` is
+    called with each batch's size."""
     now = now or timezone.now()
     batch_size = batch_size or settings.RETENTION_BATCH
-    queryset = due_for_erasure(now=now).order_by("pk")
     result = RetentionResult()
-    after = None
-    while True:
-        batch = queryset if after is None else queryset.filter(pk__gt=after)
-        ids = list(batch.values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            break
-        after = ids[-1]
-        result.due += len(ids)
-        if not dry_run:
-            result.erased += sum(victim_erase(victim_id=victim_id, now=now) for victim_id in ids)
+    if dry_run:
+        result.due = due_for_erasure(now=now).count()
+        if progress and result.due:
+            progress(result.due)
+        return result
+    ids = due_for_erasure(now=now).order_by("pk").values_list("pk", flat=True)
+    for batch in batched(ids.iterator(chunk_size=batch_size), batch_size):
+        result.due += len(batch)
+        result.erased += sum(victim_erase(victim_id=victim_id, now=now) for victim_id in batch)
         if progress:
-            progress(len(ids))
+            progress(len(batch))
     if result.erased:
         logger.info("Retention: %s people erased", result.erased)
     return result

@@ -123,7 +123,7 @@ def _withdraw(client, victim, **body):
 
 
 @pytest.mark.parametrize("who", ["officer", "adviser"])
-def test_consent_withdrawal_ends_access_in_one_transaction(
+def test_consent_withdrawal_ends_access_at_once(
     request, api, adviser, force, support_org, referred, who
 ):
     withdrawer = request.getfixturevalue(who)
@@ -162,6 +162,50 @@ def test_consent_withdrawal_ends_access_in_one_transaction(
     assert (
         Disclosure.objects.filter(victim=referred, consent_withdrawn_on__isnull=False).count() == 1
     )
+
+
+def test_consent_withdrawal_is_one_transaction_a_failure_midway_leaves_nothing(
+    api, officer, adviser, force, support_org, referred, monkeypatch
+):
+    """The withdrawal's last step fails (telling the referring force, after the consent, the
+    engagement, the grants, the disclosure record, the version bump and the organisation's own
+    notification were written): every one of those writes is undone."""
+    from protocol.services import support as support_services
+    from victims.models import SupportConsent, SupportUpdate, Victim
+
+    real_notify = support_services.notify_organisation
+    told: list[str] = []
+
+    def notify_then_fail(*, organisation, **kwargs):
+        if told:
+            raise RuntimeError("the second notification failed")
+        told.append(organisation.code)
+        return real_notify(organisation=organisation, **kwargs)
+
+    monkeypatch.setattr(support_services, "notify_organisation", notify_then_fail)
+    engagement = _referral(referred, support_org)
+    version = Victim.objects.get(pk=referred.pk).facts_version
+    # The service itself, outside any transaction of a request's, so that only its own
+    # transaction can undo what it wrote.
+    with pytest.raises(RuntimeError):
+        support_services.consent_withdraw(
+            victim=referred,
+            by=officer,
+            organisation_code=support_org.code,
+            withdrawn_on=timezone.localdate(),
+        )
+    assert len(told) == 1, "the failure came after the other writes"
+    assert SupportConsent.objects.get(pk=engagement.consent_id).withdrawn_on is None
+    engagement.refresh_from_db()
+    assert (engagement.status, engagement.closed_on) != ("closed", timezone.localdate())
+    assert not SupportUpdate.objects.filter(engagement=engagement, note="Consent withdrawn")
+    assert VictimGroupObjectPermission.objects.filter(
+        content_object=referred, group=support_org.group
+    ).exists()
+    assert not Disclosure.objects.filter(victim=referred, consent_withdrawn_on__isnull=False)
+    assert Victim.objects.get(pk=referred.pk).facts_version == version
+    assert "consent_withdrawn" not in _kinds(support_org) + _kinds(force)
+    assert api(adviser).get(f"/api/v1/victims/{referred.pk}").status_code == 200
 
 
 def test_consent_withdrawal_refuses_bad_input_and_changes_nothing(

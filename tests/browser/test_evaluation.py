@@ -90,3 +90,35 @@ def test_an_officer_forecasts_the_hold(browser_for, officer):
     page.get_by_role("button", name="Show the forecast").click()
     assert "the hold would be" in tab.text("main")
     tab.check("officer-hold-forecast")
+
+
+def test_an_analyst_reads_statistics_by_nationality_group_in_english_and_welsh(
+    browser_for, officer, caseworker, analyst
+):
+    from protocol.models import HoldCheck
+    from tests.factories import make_application
+
+    for index, nationality in enumerate(["SEN"] * 6 + ["POL"] * 6 + ["XXA"] * 2):
+        referral = make_referral(
+            officer, victim={"family_name": f"Group {index}", "nationality": nationality}
+        )
+        make_application(referral.victim, officer)
+        HoldCheck.objects.create(by=caseworker, hold=referral.victim.hold, answered_in_force=True)
+    tab = browser_for(javascript=False)
+    page = tab.page
+    tab.sign_in(analyst.email, PASSWORD)
+    tab.go("/statistics")
+    page.get_by_label("Break down by").select_option("nationality_group")
+    page.get_by_role("button", name="Show statistics").click()
+    main = tab.text("main")
+    assert "by Nationality (UN sub-region)" in main
+    assert "Sub-Saharan Africa" in main and "Eastern Europe" in main
+    assert "Stateless, unknown or no UN sub-region" in main
+    assert "Share answered in force" in main and "broken down by month only" in main
+    assert page.locator("#applications_by_route-chart-title").count() == 1
+    tab.check("analyst-statistics-by-nationality-group")
+    page.get_by_role("link", name="Cymraeg").click()
+    main = tab.text("main")
+    assert "Affrica Is-Sahara" in main and "Dwyrain Ewrop" in main
+    assert "Sub-Saharan Africa" not in main and "Share answered in force" not in main
+    tab.check("analyst-statistics-by-nationality-group-cy")

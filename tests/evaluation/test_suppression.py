@@ -34,7 +34,7 @@ def _recoverable(grid, table, extra=()) -> list[tuple]:
     cells, as given to `suppress_table`."""
     rows, columns = len(grid), len(grid[0])
     published = {}
-    for i, shown in enumerate(table.extra_totals):
+    for i, shown in enumerate(getattr(table, "extra_totals", [])):
         published[("extra", i)] = shown
     for r in range(rows):
         for c in range(columns):

@@ -118,3 +118,75 @@ def test_a_check_of_a_hold_that_does_not_lag_writes_no_decision(
     assert _check("api", caseworker) == (True, hold.reference)
     assert hold.decisions.count() == before
     assert Hold.objects.get(pk=hold.pk).evaluated_at == evaluated_at
+
+
+def _lagging_namesakes(officer, count: int, family_name: str) -> list:
+    """`count` people with one name and date of birth (a check by identity matches them all),
+    each hold lagging its facts: charged, and no worker has run."""
+    from tests.factories import make_referral
+
+    from .conftest import charge
+
+    referrals = [
+        make_referral(
+            officer,
+            victim={"family_name": family_name},
+            case={"reported_on": dt.date(2026, 1, 5), "referred_on": dt.date(2026, 1, 6)},
+        )
+        for _ in range(count)
+    ]
+    for referral in referrals:
+        charge(officer, referral.case)
+    assert len({referral.victim.pk for referral in referrals}) == count
+    return referrals
+
+
+def _check_by_identity(user, family_name: str):
+    return services.hold_check(
+        user=user, family_name=family_name, given_names="Amina", date_of_birth=dt.date(1990, 5, 17)
+    )
+
+
+def test_the_check_evaluates_all_its_lagging_holds_in_one_batch(db, officer, caseworker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _check_by_identity(caseworker, "Nobody")  # the access log's chain head exists from now on
+    statements = {}
+    for count, name in ((1, "Batchone"), (3, "Batchthree")):
+        referrals = _lagging_namesakes(officer, count, name)
+        with CaptureQueriesContext(connection) as queries:
+            answer = _check_by_identity(caseworker, name)
+        assert answer.in_force
+        for referral in referrals:
+            hold = Hold.objects.select_related("victim").get(victim=referral.victim)
+            assert hold.evaluated_version == hold.victim.facts_version
+            assert hold.decisions.order_by("-decided_at").first().trigger == "hold_check"
+        statements[count] = len(queries)
+    # Three lagging holds cost the check what one does: one lock, one write.
+    assert statements[3] == statements[1], statements
+
+
+def test_a_check_answers_nothing_when_one_of_its_lagging_holds_fails_to_evaluate(
+    db, officer, caseworker, monkeypatch
+):
+    from protocol.rules import evaluate as real_evaluate
+    from protocol.snapshot import snapshot_for
+
+    referrals = _lagging_namesakes(officer, 2, "Halfbroken")
+    broken_facts = snapshot_for(referrals[1].victim.pk).facts
+
+    def evaluate(facts, on, policy):
+        if facts == broken_facts:
+            raise ValueError("the rules failed for this one")
+        return real_evaluate(facts, on, policy)
+
+    monkeypatch.setattr(evaluation, "evaluate", evaluate)
+    checks = HoldCheck.objects.count()
+    with pytest.raises(evaluation.HoldEvaluationError):
+        _check_by_identity(caseworker, "Halfbroken")
+    # No answer read from the stale decision, and nothing written: both holds still lag.
+    assert HoldCheck.objects.count() == checks
+    for referral in referrals:
+        hold = Hold.objects.select_related("victim").get(victim=referral.victim)
+        assert hold.evaluated_version < hold.victim.facts_version

@@ -15,9 +15,14 @@ from protocol import services
 from protocol.models import Hold, Notification
 from protocol.services import notifications
 from protocol.tasks import _sweep
-from tests.factories import OrganisationFactory, UserFactory, days_ago, make_referral
+from tests.factories import (
+    OrganisationFactory,
+    UserFactory,
+    days_ago,
+    make_referral,
+    make_referred,
+)
 from victims.models import SupportEngagement
-from victims.services import support_referral_create
 
 from .conftest import body
 
@@ -28,16 +33,9 @@ NAME_PARTS = ("Amina", "Diallo", "1990", "07700", "Refuge")
 
 @pytest.fixture
 def referral(officer, support_org):
-    referral = make_referral(
-        officer, case={"reported_on": days_ago(400), "referred_on": days_ago(399)}
+    return make_referred(
+        officer, support_org, case={"reported_on": days_ago(400), "referred_on": days_ago(399)}
     )
-    support_referral_create(
-        victim=referral.victim,
-        by=officer,
-        organisation_code=support_org.code,
-        consent_given_on=days_ago(1),
-    )
-    return referral
 
 
 def recipients(kind: str) -> set[str]:
@@ -167,8 +165,35 @@ def test_email_reaches_the_contact_address_naming_references_only(smtp, referral
     }
 
 
+@pytest.fixture
+def queued(monkeypatch) -> list[str]:
+    """The notifications whose e-mail was queued for a worker (recorded instead of sent)."""
+    ids: list[str] = []
+    monkeypatch.setattr(notifications, "enqueue_emails", lambda owed: ids.extend(owed))
+    return ids
+
+
+def test_the_sweep_queues_owed_email_after_commit_and_sends_none_itself(
+    smtp, settings, referral, senior, senior2, queued, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_EMAIL_RESEND_SECONDS = 0
+    request_and_approve(referral, senior, senior2)
+    owed = {
+        str(pk) for pk in Notification.objects.exclude(email_to="").values_list("pk", flat=True)
+    }
+    assert len(owed) == 4
+    with django_capture_on_commit_callbacks() as callbacks:
+        totals = _sweep()
+        assert queued == []  # not before the commit
+    assert totals["emails_owed"] == 4
+    assert smtp.inbox.messages == []  # the sweep sent nothing itself
+    for callback in callbacks:
+        callback()
+    assert set(queued) == owed
+
+
 def test_a_mail_server_that_is_down_delays_and_loses_nothing(
-    smtp, settings, referral, senior, senior2
+    smtp, settings, referral, senior, senior2, queued, django_capture_on_commit_callbacks
 ):
     settings.NOTIFICATION_EMAIL_RESEND_SECONDS = 0
     smtp.stop()
@@ -176,16 +201,26 @@ def test_a_mail_server_that_is_down_delays_and_loses_nothing(
     notification = Notification.objects.get(kind="override_approved", organisation__code="haven")
     with pytest.raises(OSError):
         notifications.email_send(notification_id=notification.pk)
-    assert _sweep()["emails_sent"] == 0  # still down: the sweep stops at the first failure
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _sweep()["emails_owed"] == 4  # queued again for the worker
+    for notification_id in queued:  # the worker's tasks, while the server is still down
+        with pytest.raises(OSError):
+            notifications.email_send(notification_id=notification_id)
     owed = Notification.objects.filter(emailed_at__isnull=True)
     assert owed.count() == 4
-    assert sum(owed.values_list("email_attempts", flat=True)) == 2
+    assert sum(owed.values_list("email_attempts", flat=True)) == 5
 
     smtp.start()
-    totals = _sweep()
-    assert totals["emails_sent"] == 4 and totals["emails_owed"] == 0
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _sweep()["emails_owed"] == 4
+    assert all(notifications.email_send(notification_id=pk) for pk in queued)
     assert len(smtp.inbox.to("protocol@haven.example")) == 1
-    assert _sweep()["emails_sent"] == 0  # nothing sent twice
+    assert not any(notifications.email_send(notification_id=pk) for pk in queued)  # once
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _sweep()["emails_owed"] == 0  # nothing owed, nothing queued
+    assert queued == []
     assert len(smtp.inbox.messages) == 4
 
 
@@ -219,6 +254,31 @@ def test_the_sweep_tells_of_a_review_due_once_per_hold_per_occasion(referral, of
     Hold.objects.filter(pk=hold.pk).update(status_since=timezone.now())
     assert _sweep()["review_due"] == 1
     assert Notification.objects.filter(kind="review_due").count() == 4
+
+
+def test_review_due_notices_find_their_recipients_in_one_query_per_batch(
+    referral, officer, support_org, ie_unit
+):
+    holds = [make_review_due(referral, officer)]
+    for _ in range(2):
+        more = make_referred(
+            officer, support_org, case={"reported_on": days_ago(400), "referred_on": days_ago(399)}
+        )
+        holds.append(make_review_due(more, officer))
+    with CaptureQueriesContext(connection) as queries:
+        assert notifications.review_due_notices(limit=500) == 3
+    organisation_reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and 'FROM "accounts_organisation"' in query["sql"]
+    ]
+    assert len(organisation_reads) == 1, organisation_reads
+    for hold in holds:  # each hold's own force and IE, as API.md says
+        assert set(
+            Notification.objects.filter(hold=hold, kind="review_due").values_list(
+                "organisation__code", flat=True
+            )
+        ) == {"ie", "northshire"}
 
 
 def test_the_sweep_tells_the_support_organisation_of_no_contact_once(referral, officer, settings):

@@ -19,7 +19,7 @@ from protocol.models import Hold, HoldDecision
 from protocol.services import retention
 from protocol.statistics import statistics
 from tests.factories import days_ago, make_referral
-from victims.models import Dependant, Disclosure
+from victims.models import Dependant, Disclosure, Victim
 
 from .conftest import ROOT, backdate_hold, closed_referral
 
@@ -214,3 +214,76 @@ def test_the_victim_page_says_the_data_was_erased(client, officer, senior):
     client.force_login(officer)
     page = client.get(f"/victims/{referral.victim.pk}").content.decode()
     assert "identifying data was erased" in page and "Diallo" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fact_committed_while_the_erasure_waits_for_the_person_wins(officer, senior):
+    """A change holding the person's row lock (as every fact's change does) commits a reopened
+    investigation while the erasure waits for the lock: the erasure then checks the rule afresh,
+    sees the open case, and erases nothing. Real threads, each with its own connection."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    referral = closed_referral(officer, senior, given_names="Amara")
+    victim_id = referral.victim.pk
+    locked, release = threading.Event(), threading.Event()
+    result: list = []
+
+    def change():
+        with transaction.atomic():
+            Victim.records.select_for_update().get(pk=victim_id)
+            Case.objects.filter(victim_id=victim_id).update(
+                investigation_status="under_investigation", closed_on=None, outcome_code=None
+            )
+            locked.set()
+            assert release.wait(timeout=20)
+        connection.close()
+
+    def erase():
+        try:
+            result.append(retention.victim_erase(victim_id=victim_id))
+        finally:
+            connection.close()
+
+    changer = threading.Thread(target=change)
+    changer.start()
+    assert locked.wait(timeout=20)
+    eraser = threading.Thread(target=erase)
+    eraser.start()
+    deadline = time.monotonic() + 20
+    with connection.cursor() as cursor:  # the erasure is waiting for the person's lock
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.02)
+        else:
+            raise AssertionError("the erasure never waited for the person's lock")
+    release.set()
+    changer.join(timeout=20)
+    eraser.join(timeout=20)
+
+    assert result == [False]
+    assert Victim.records.get(pk=victim_id).given_names == "Amara"
+    assert not AccessEvent.objects.filter(detail=retention.ERASED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_outside_a_transaction_erases_everyone_due_a_batch_at_a_time(officer, senior):
+    """Outside any transaction, as beat and the command run it: the ids come through a cursor
+    held across the per-person commits, a batch at a time, and every person due is erased."""
+    people = [closed_referral(officer, senior, given_names=f"Name{n}").victim for n in range(3)]
+    make_referral(officer)  # not due
+    batches: list[int] = []
+
+    result = retention.retention_apply(batch_size=2, progress=batches.append)
+
+    assert (result.due, result.erased) == (3, 3)
+    assert batches == [2, 1]
+    assert all(Victim.records.get(pk=person.pk).erased_at for person in people)
+    assert AccessEvent.objects.filter(detail=retention.ERASED).count() == 3

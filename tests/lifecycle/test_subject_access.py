@@ -2,7 +2,10 @@
 police supervisor of a force with a case; another force's case only as "a case of another
 force"; other roles 403, other forces 404, each recorded."""
 
+from io import BytesIO
+
 import pytest
+from pypdf import PdfReader
 
 from accounts.models import AccessEvent
 from cases.models import Case
@@ -98,16 +101,33 @@ def test_the_printable_page_and_the_pdf_are_each_an_export(client, supervisor, o
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert exports(supervisor) == 2
-    assert pdf.content.rstrip().endswith(b"%%EOF") and len(pdf.content) > 5000
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(BytesIO(pdf.content)).pages
+    )
+    assert "Everything held about" in text and "Assault at home by partner." in text
+    assert "Under investigation" in text and "Domestic abuse" in text
+    assert referral.victim.reference in text and "domestic_abuse" not in text
 
 
-def test_the_pages_refuse_other_roles_and_hide_other_forces(client, officer, other_force):
+@pytest.mark.parametrize("path", ["export", "export.pdf"])
+def test_the_page_and_the_pdf_refuse_other_roles_and_hide_other_forces_recorded(
+    client, path, officer, adviser, senior, auditor, supervisor, other_force
+):
+    """As the JSON export: every other role 403, a supervisor of another force 404 (recorded
+    as a denied export), this force's supervisor 200."""
     referral = make_referral(officer)
-    client.force_login(officer)
-    assert client.get(f"/victims/{referral.victim.pk}/export").status_code == 403
+    url = f"/victims/{referral.victim.pk}/{path}"
+    for user in (officer, adviser, senior, auditor):
+        client.force_login(user)
+        assert client.get(url).status_code == 403, user
     stranger = UserFactory(role="police_supervisor", organisation=other_force)
     client.force_login(stranger)
-    assert client.get(f"/victims/{referral.victim.pk}/export.pdf").status_code == 404
+    assert client.get(url).status_code == 404
+    assert AccessEvent.objects.filter(
+        actor=stranger, action="export", object_id=str(referral.victim.pk), outcome="denied"
+    ).exists()
+    client.force_login(supervisor)
+    assert client.get(url).status_code == 200
 
 
 def test_the_victim_page_links_supervisors_to_the_export(client, supervisor, officer):

@@ -2,7 +2,10 @@
 on loopback. A notification is e-mailed by the worker after its change commits; a mail server
 that is down when the worker tries delays the e-mail (retried with back-off) and loses nothing."""
 
+import time
+
 import pytest
+from django.db import transaction
 
 from protocol.models import Notification
 from tests.worker import wait_for
@@ -29,13 +32,19 @@ def test_the_worker_emails_each_notification_after_the_change_commits(
     senior2,
 ):
     worker = celery_worker_process(**worker_env(smtp))
-    hold, _ = request_and_approve(referral, senior, senior2)  # each step commits
+    worker.wait_ready()
+    with transaction.atomic():  # the request and the approval, committed together below
+        hold, _ = request_and_approve(referral, senior, senior2)
+        time.sleep(3)  # long enough for a running worker to receive a task sent now
+        # Nothing was sent before the commit: no task reached the worker, no mail the server.
+        assert "Task protocol.tasks.send_notification_email[" not in worker.log()
+        assert smtp.inbox.messages == []
 
     wait_for(lambda: len(smtp.inbox.messages) == 4, timeout=60, message="four e-mails")
     subjects = sorted(message["Subject"] for _, message in smtp.inbox.messages)
     assert all(hold.reference in subject for subject in subjects)
     assert not Notification.objects.filter(emailed_at__isnull=True).exclude(email_to="").exists()
-    assert "protocol.tasks.send_notification_email" in worker.log()
+    assert "Task protocol.tasks.send_notification_email[" in worker.log()
 
 
 def test_a_mail_server_down_when_the_worker_sends_delays_the_email_and_loses_nothing(

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessEvent
+from core.validation import long_date
 from protocol.models import Hold, HoldDecision, PolicySimulation
+from protocol.policy import current_policy
 from tests.factories import make_referral
 from victims.models import UnreportedCrime
 
@@ -70,7 +72,7 @@ def test_an_analyst_runs_a_simulation_from_the_page(referral, analyst, auditor, 
     page = client.get(response["Location"]).content.decode()
     assert "would change status" in page and referral.hold.reference not in page
     assert "Reload to see its progress" not in page
-    # The page says its figures are suppressed and perturbed (ADR 0014).
+    # The page says its figures are suppressed and perturbed (ADR 0014-simprotect).
     assert 'id="perturbation-note"' in page and "These figures are not exact." in page
     # Another's simulation is a 404, recorded as denied.
     assert client_for(auditor).get(response["Location"]).status_code == 404
@@ -173,6 +175,12 @@ def test_an_officer_forecasts_a_sentence_and_nothing_is_stored(referral, officer
     # Sentenced at the Crown Court: protection runs to a date (the appeal window), not open-ended.
     until = re.search(r'id="forecast-protected-until">([^<]*)<', html)[1]
     assert re.fullmatch(r"\d{1,2} \w+ \d{4}", until.strip()), until
+    # ...the last day of the grace period after the Crown Court's appeal window that follows
+    # that sentence (PROTOCOL.md H4 and "protected_until": D + appeal_window_days.crown +
+    # grace_days), so the forecast read the change.
+    policy = current_policy()
+    lapse = sentenced + dt.timedelta(days=policy.appeal_window_days.crown)
+    assert until.strip() == long_date(lapse + dt.timedelta(days=policy.grace_days))
     hold.refresh_from_db()
     assert (hold.status, hold.protected_until, HoldDecision.objects.count()) == before
 

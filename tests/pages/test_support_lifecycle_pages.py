@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.triggers import Trigger
 from protocol.models import Notification
 from tests.factories import UserFactory, days_ago
 from victims.models import Application, SupportEngagement
@@ -151,7 +152,7 @@ def test_the_banner_after_a_status_change_says_what_happened(referral, officer, 
     from protocol.services import hold_reevaluate
     from victims.services import facts_changed
 
-    facts_changed(victim_id=referral.victim.pk, trigger="case_status")
+    facts_changed(victim_id=referral.victim.pk, trigger=Trigger.CASE_STATUS)
     assert "still being worked out" in status_change_message(referral.victim.pk)
     hold_reevaluate(victim_id=referral.victim.pk)
     assert "it is now active" in status_change_message(referral.victim.pk)

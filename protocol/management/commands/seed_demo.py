@@ -252,7 +252,9 @@ class Command(BaseCommand):
             victim=withdrawn.victim, by=officer, organisation_code="haven", withdrawn_on=today
         )
         for person in (accepted, declined, withdrawn):
-            hold_services.hold_reevaluate(victim_id=person.victim.pk, trigger="command")
+            hold_services.hold_reevaluate(
+                victim_id=person.victim.pk, trigger=hold_services.Trigger.COMMAND
+            )
 
     def _refer(self, officer, *, reported: int, status: str = "under_investigation", role="victim"):
         person = self._person()
@@ -387,7 +389,9 @@ class Command(BaseCommand):
             )
             # Bring every hold up to date now, as the worker would.
             for referral in (active, charged, ending, due, ended, overridden, regularised, witness):
-                hold_services.hold_reevaluate(victim_id=referral.victim.pk, trigger="command")
+                hold_services.hold_reevaluate(
+                    victim_id=referral.victim.pk, trigger=hold_services.Trigger.COMMAND
+                )
             hold_services.end_confirm(
                 hold_reference=ended.hold.reference,
                 by=senior,
