@@ -15,6 +15,7 @@ The columns are Django's, and `tests/holds/test_snapshot.py` checks every kind o
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from uuid import UUID
 
 from django.db import connection
@@ -77,7 +78,9 @@ _FACTS_SQL = (
 )
 
 
+@lru_cache(maxsize=8192)
 def _day(value: str | None) -> date | None:
+    """A date from its ISO text (cached: the same few thousand dates recur across victims)."""
     return None if value is None else date.fromisoformat(value)
 
 
@@ -94,8 +97,13 @@ def snapshots_for(victim_ids: Iterable[UUID]) -> dict[UUID, Snapshot]:
 
 def snapshot_from_row(victim_id: UUID, columns: Sequence) -> Snapshot:
     """The snapshot in the values of `FACTS_COLUMNS`, as the database returned them."""
-    version, cases, support, applications, override, confirmation = columns
-    facts = Facts(
+    return Snapshot(victim_id=victim_id, facts_version=columns[0], facts=facts_from_row(columns))
+
+
+def facts_from_row(columns: Sequence) -> Facts:
+    """The facts in the values of `FACTS_COLUMNS` (the version first, not read here)."""
+    _version, cases, support, applications, override, confirmation = columns
+    return Facts(
         cases=tuple(
             CaseFacts(
                 role=role,
@@ -154,7 +162,6 @@ def snapshot_from_row(victim_id: UUID, columns: Sequence) -> Snapshot:
             else EndConfirmationFacts(confirmed_on=_day(confirmation[0]), reason=confirmation[1])
         ),
     )
-    return Snapshot(victim_id=victim_id, facts_version=version, facts=facts)
 
 
 def snapshot_for(victim_id: UUID) -> Snapshot:

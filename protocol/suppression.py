@@ -18,8 +18,9 @@ Pure Python: no Django, no database (the property tests in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import hmac
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 SUPPRESS_BELOW = 5
@@ -33,15 +34,21 @@ class SuppressedTable:
     row_totals: list[int | None]
     column_totals: list[int | None]
     total: int | None
+    # Further published sums of cells (`suppress_table(extra=...)`), in the order asked.
+    extra_totals: list[int | None] = field(default_factory=list)
 
 
 # A position in the table: ("cell", r, c), ("row", r), ("column", c) or ("total",).
 Position = tuple
 
 
-def _lines(rows: int, columns: int) -> list[list[tuple[Position, int]]]:
+def _lines(
+    rows: int, columns: int, extra: Sequence[Sequence[tuple[int, int]]] = ()
+) -> list[list[tuple[Position, int]]]:
     """Each equation as (position, coefficient) pairs summing to zero."""
     lines = []
+    for i, members in enumerate(extra):
+        lines.append([*((("cell", r, c), 1) for r, c in members), (("extra", i), -1)])
     for r in range(rows):
         lines.append([*((("cell", r, c), 1) for c in range(columns)), (("row", r), -1)])
     for c in range(columns):
@@ -104,8 +111,13 @@ def _known_zero(
     return False
 
 
-def suppress_table(counts: Sequence[Sequence[int]]) -> SuppressedTable:
-    """The table with its totals, small counts suppressed and none recoverable (module doc)."""
+def suppress_table(
+    counts: Sequence[Sequence[int]], extra: Sequence[Sequence[tuple[int, int]]] = ()
+) -> SuppressedTable:
+    """The table with its totals, small counts suppressed and none recoverable (module doc).
+
+    `extra`: further sums published beside the table, each a list of `(row, column)` cells (the
+    holds that change status: the cells off the diagonal); each is one more equation."""
     grid = [list(row) for row in counts]
     rows = len(grid)
     columns = len(grid[0]) if grid else 0
@@ -119,6 +131,8 @@ def suppress_table(counts: Sequence[Sequence[int]]) -> SuppressedTable:
     for c in range(columns):
         values[("column", c)] = sum(grid[r][c] for r in range(rows))
     values[("total",)] = sum(values[("row", r)] for r in range(rows))
+    for i, members in enumerate(extra):
+        values[("extra", i)] = sum(grid[r][c] for r, c in members)
     # In a table of one column (or one row) a line's total is its one cell: they go together.
     twins: dict[Position, set[Position]] = {p: {p} for p in values}
     for r in range(rows):
@@ -138,7 +152,7 @@ def suppress_table(counts: Sequence[Sequence[int]]) -> SuppressedTable:
     hidden = {
         twin for p, value in values.items() if 0 < value < SUPPRESS_BELOW for twin in twins[p]
     }
-    lines = _lines(rows, columns)
+    lines = _lines(rows, columns, extra)
     while disclosed := _disclosed(lines, hidden):
         # Hide the smallest published count sharing an equation with a disclosed one.
         candidates = {
@@ -163,6 +177,7 @@ def suppress_table(counts: Sequence[Sequence[int]]) -> SuppressedTable:
         row_totals=[shown(("row", r)) for r in range(rows)],
         column_totals=[shown(("column", c)) for c in range(columns)],
         total=shown(("total",)),
+        extra_totals=[shown(("extra", i)) for i in range(len(extra))],
     )
 
 
@@ -170,3 +185,122 @@ def suppress_counts(counts: Sequence[int]) -> tuple[list[int | None], int | None
     """A one-way table (a list of counts and its total), suppressed as `suppress_table`."""
     table = suppress_table([[count] for count in counts])
     return [row[0] for row in table.cells], table.total
+
+
+# The cell-key method (ABS TableBuilder; ONS, Census 2021), against differencing: two runs of a
+# table over sets of records that differ by one record must not give that record away by
+# subtraction. Every record has a stable pseudo-random key in 0..255 (`record_key`, an HMAC of
+# its id under a secret that is never published nor stored beside the record); a cell's key is
+# the sum of its records' keys mod 256 (`cell_key`), so the same records always make the same
+# key (a repeated run tells nothing new) and one record more or less makes an unrelated one.
+# The published count is the count plus the perturbation the fixed table below gives for the
+# cell's key (`perturb_count`).
+
+KEY_RANGE = 256
+# The perturbations -3..+3 and how many of the 256 cell keys give each: symmetric, so the
+# perturbation of a count of 8 or more has mean 0 and variance 2.5.
+_PERTURBATION_WEIGHTS = {-3: 16, -2: 32, -1: 48, 0: 64, 1: 48, 2: 32, 3: 16}
+MAX_PERTURBATION = max(_PERTURBATION_WEIGHTS)
+
+
+def _perturbation_row(value: int) -> tuple[int, ...]:
+    """The perturbation of `value` for each cell key. No published count falls in
+    1..`SUPPRESS_BELOW - 1` or below zero: the keys whose perturbation would take a count of 5
+    to 7 below 5 give the smallest allowed one instead (a small upwards bias for those three)."""
+    lowest = SUPPRESS_BELOW - value
+    row: list[int] = []
+    for perturbation, weight in sorted(_PERTURBATION_WEIGHTS.items()):
+        row.extend([max(perturbation, lowest)] * weight)
+    # Spread each perturbation's keys over the whole key range (key k -> position 97k mod 256),
+    # so that neighbouring keys do not share a perturbation.
+    return tuple(row[(97 * key) % KEY_RANGE] for key in range(KEY_RANGE))
+
+
+# The fixed perturbation table, by count (every count from SUPPRESS_BELOW + 3 up uses one row).
+PERTURBATION_TABLE = {
+    value: _perturbation_row(value)
+    for value in range(SUPPRESS_BELOW, SUPPRESS_BELOW + MAX_PERTURBATION + 1)
+}
+
+
+def record_key(secret: bytes, record_id: bytes) -> int:
+    """The record's key, 0..255: the first byte of HMAC-SHA256(secret, id)."""
+    return hmac.digest(secret, record_id, "sha256")[0]
+
+
+def cell_key(record_keys: Iterable[int]) -> int:
+    """A cell's key: the sum of its records' keys mod 256 (0 for an empty cell)."""
+    return sum(record_keys) % KEY_RANGE
+
+
+def perturb_count(value: int, key: int) -> int | None:
+    """The published count: 0 for 0, suppressed (`None`) from 1 to 4, else the count plus the
+    table's perturbation for `key` (at most 3 either way, never below 5)."""
+    if value == 0:
+        return 0
+    if value < SUPPRESS_BELOW:
+        return None
+    row = PERTURBATION_TABLE[min(value, SUPPRESS_BELOW + MAX_PERTURBATION)]
+    return value + row[key % KEY_RANGE]
+
+
+def sum_noise(key: int) -> Fraction:
+    """The multiplier of a sum's noise for a cell key: ±1/2 to ±1, mean 0, from a second fixed
+    table (keys 0..127 positive, 128..255 negative, spread as the counts' table)."""
+    spread = (97 * key) % KEY_RANGE
+    magnitude = Fraction(1, 2) + Fraction(spread % 128, 254)
+    return magnitude if spread < 128 else -magnitude
+
+
+def perturb_sum(total: int, records: int, largest: int, key: int) -> int | None:
+    """A published sum of per-record amounts (days): suppressed when fewer than 5 records make
+    it up; else the sum plus noise of ±1/2 to ±1 times the largest single record's amount,
+    rounded to a whole number. One record more or less changes the sum by at most that
+    record's amount, and the noise is at least half the largest one's: the difference of two
+    runs does not give the record's amount. Never below 0 (five records of at least 1 each
+    and noise of at most the largest keep it above)."""
+    if records == 0:
+        return 0
+    if records < SUPPRESS_BELOW:
+        return None
+    return max(round(total + largest * sum_noise(key)), 0)
+
+
+def _cell_keys_of(keys: Sequence[Sequence[int]], positions: Iterable[tuple[int, int]]) -> int:
+    return cell_key(keys[r][c] for r, c in positions)
+
+
+def perturb_table(
+    counts: Sequence[Sequence[int]],
+    keys: Sequence[Sequence[int]],
+    extra: Sequence[Sequence[tuple[int, int]]] = (),
+) -> SuppressedTable:
+    """A table published with the cell-key method: which counts are suppressed is decided on the
+    true counts (`suppress_table`, so that none could be recovered even without noise), then
+    every shown count (cells, totals and `extra` sums alike, each a cell of its own whose key is
+    the sum of its cells' keys) is perturbed by `perturb_count`. `keys[r][c]` is cell (r, c)'s
+    key. Perturbed totals no longer add up exactly: that is the point."""
+    table = suppress_table(counts, extra)
+    rows = len(counts)
+    columns = len(counts[0]) if rows else 0
+    everything = [(r, c) for r in range(rows) for c in range(columns)]
+
+    def shown(published: int | None, positions: Iterable[tuple[int, int]]) -> int | None:
+        if published is None:
+            return None
+        return perturb_count(published, _cell_keys_of(keys, positions))
+
+    return SuppressedTable(
+        cells=[[shown(table.cells[r][c], [(r, c)]) for c in range(columns)] for r in range(rows)],
+        row_totals=[
+            shown(table.row_totals[r], [(r, c) for c in range(columns)]) for r in range(rows)
+        ],
+        column_totals=[
+            shown(table.column_totals[c], [(r, c) for r in range(rows)]) for c in range(columns)
+        ],
+        total=shown(table.total, everything),
+        extra_totals=[
+            shown(published, members)
+            for published, members in zip(table.extra_totals, extra, strict=True)
+        ],
+    )

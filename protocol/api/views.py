@@ -506,7 +506,12 @@ class PolicySimulationView(ApiView):
     @extend_schema(
         operation_id="policy_simulations_retrieve",
         summary="A policy simulation's status and result",
-        description="Only the one who asked may read it (404 for anyone else).",
+        description=(
+            "Only the one who asked may read it (404 for anyone else). The result's counts "
+            "are suppressed from 1 to 4 (and further where they could be worked out) and every "
+            "other count and sum is perturbed by the cell-key method (`perturbed: true`), so "
+            "that two runs a day or a setting apart cannot single out one person."
+        ),
         responses={
             200: OpenApiResponse(description="`{id, status, total, done, result}`"),
             **error_responses(401, 403, 404),

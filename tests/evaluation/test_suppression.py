@@ -27,12 +27,15 @@ def _rank(matrix: list[list[Fraction]]) -> int:
     return rank
 
 
-def _recoverable(grid, table) -> list[tuple]:
+def _recoverable(grid, table, extra=()) -> list[tuple]:
     """The suppressed positions that the published values fix exactly: position p is fixed iff
     its column of the equations is not a combination of the other unknowns' columns (checked
-    by rank, independently of the module's elimination)."""
+    by rank, independently of the module's elimination). `extra`: further published sums of
+    cells, as given to `suppress_table`."""
     rows, columns = len(grid), len(grid[0])
     published = {}
+    for i, shown in enumerate(getattr(table, "extra_totals", [])):
+        published[("extra", i)] = shown
     for r in range(rows):
         for c in range(columns):
             published[("cell", r, c)] = table.cells[r][c]
@@ -48,6 +51,8 @@ def _recoverable(grid, table) -> list[tuple]:
         equations.append({("cell", r, c): 1 for r in range(rows)} | {("column", c): -1})
     equations.append({("row", r): 1 for r in range(rows)} | {("total",): -1})
     equations.append({("column", c): 1 for c in range(columns)} | {("total",): -1})
+    for i, members in enumerate(extra):
+        equations.append({("cell", r, c): 1 for r, c in members} | {("extra", i): -1})
     matrix = [[Fraction(eq.get(p, 0)) for p in unknowns] for eq in equations]
     full = _rank(matrix)
     fixed = []

@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = (
         "Simulate a policy change: every hold not ended by an end confirmation evaluated under "
         "the proposed settings beside the running ones, on --on (today by default). Writes "
-        "nothing; prints counts only, small numbers suppressed."
+        "nothing; prints counts only, small numbers suppressed, the rest perturbed."
     )
 
     def add_arguments(self, parser):
@@ -64,7 +64,10 @@ class Command(BaseCommand):
     def _print(self, answer):
         changes = answer["status_changes"]
         keys = [s["key"] for s in changes["statuses"]]
-        self.stdout.write(f"Policy simulation on {answer['on']} (counts under 5 shown as *)")
+        self.stdout.write(
+            f"Policy simulation on {answer['on']} (counts under 5 shown as *; every other "
+            "count and sum perturbed against differencing, so totals may not add up)"
+        )
         self.stdout.write(
             f"{'from/to':<14}" + "".join(f"{k[:11]:>12}" for k in keys) + f"{'total':>9}"
         )
