@@ -4,7 +4,7 @@ under a proposed policy beside the running one, on a date, over the same facts t
 counts only (from → to status, days of protection gained and lost, grounds), no identity, every
 count suppressed as the statistics are and then perturbed by the cell-key method
 (`protocol.suppression.perturb_table`), so that two runs a day or a setting's unit apart cannot
-be subtracted to single out the one person who moved (ADR 0014-simprotect).
+be subtracted to single out the one person who moved (ADR 0015).
 
 Memory stays flat: holds are walked a batch at a time by primary key (keyset paging), and only
 the running totals are kept.
@@ -338,7 +338,7 @@ def result(tally: Tally, *, proposed: Policy, on: date) -> dict:
     """The anonymised answer: every count suppressed from 1 to 4 (and further, so that none can
     be worked out from the rest) and perturbed by the cell-key method; every sum of days
     suppressed under 5 holds and perturbed in proportion to its largest one hold's days
-    (`protocol.suppression`, ADR 0014-simprotect)."""
+    (`protocol.suppression`, ADR 0015)."""
     statuses = list(values.HOLD_STATUSES)
     grid = [[tally.transitions[(a, b)] for b in statuses] for a in statuses]
     grid_keys = [[tally.transition_keys[(a, b)] % KEY_RANGE for b in statuses] for a in statuses]

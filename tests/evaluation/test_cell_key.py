@@ -1,5 +1,5 @@
 """The cell-key method (`protocol.suppression.perturb_count`, `perturb_sum`, `perturb_table`),
-which the policy simulation publishes with (ADR 0014-simprotect): stepping a setting or a date
+which the policy simulation publishes with (ADR 0015): stepping a setting or a date
 one day at a time must not single out a person by subtracting two runs (Hypothesis, and the
 frequencies over many random datasets)."""
 

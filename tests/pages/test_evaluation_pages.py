@@ -72,7 +72,7 @@ def test_an_analyst_runs_a_simulation_from_the_page(referral, analyst, auditor, 
     page = client.get(response["Location"]).content.decode()
     assert "would change status" in page and referral.hold.reference not in page
     assert "Reload to see its progress" not in page
-    # The page says its figures are suppressed and perturbed (ADR 0014-simprotect).
+    # The page says its figures are suppressed and perturbed (ADR 0015).
     assert 'id="perturbation-note"' in page and "These figures are not exact." in page
     # Another's simulation is a 404, recorded as denied.
     assert client_for(auditor).get(response["Location"]).status_code == 404
