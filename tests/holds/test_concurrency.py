@@ -11,6 +11,7 @@ from protocol import services
 from protocol.models import Hold
 from protocol.services import evaluation
 from protocol.snapshot import Snapshot, snapshot_for
+from tests.locks import sessions_waiting_for_locks
 from victims.models import Victim
 
 from .conftest import decisions, hold_row, no_further_action, old_referral
@@ -45,17 +46,6 @@ def test_the_evaluated_version_never_goes_back(officer, enqueued):
         older = Snapshot(fresh.victim_id, fresh.facts_version - 1, fresh.facts)
         evaluation._apply([(stored, older)], services.today(), "sweep")
     assert hold_row(referral.victim) == newer
-
-
-def _waiting_for_a_lock() -> bool:
-    """A session of this test's own database waits for a lock (sessions of other databases on
-    the same server, another test run's say, do not count)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0] > 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -96,7 +86,7 @@ def test_an_evaluation_that_waited_for_the_lock_does_not_undo_the_one_it_waited_
     thread_b = threading.Thread(target=evaluation_b)
     thread_b.start()
     deadline = time.monotonic() + 10
-    while not _waiting_for_a_lock():  # B has taken its snapshot and waits for A's lock
+    while not sessions_waiting_for_locks():  # B has taken its snapshot and waits for A's lock
         assert time.monotonic() < deadline, "B never waited for the lock"
         time.sleep(0.01)
     no_further_action(officer, referral.case)  # the facts change while B waits

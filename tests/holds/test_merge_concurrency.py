@@ -16,6 +16,7 @@ from protocol import services
 from protocol.models import Hold, HoldAlias
 from protocol.services import merges
 from tests.factories import UserFactory
+from tests.locks import sessions_waiting_for_locks
 from victims.models import PossibleDuplicate, Victim
 
 from .conftest import no_further_action, old_referral
@@ -23,16 +24,6 @@ from .conftest import no_further_action, old_referral
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PERSON = {"given_names": "Dara", "family_name": "Okafor"}
-
-
-def _waiting_for_locks() -> int:
-    """Sessions of this test's database waiting for a lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
 
 
 def _race(pair: PossibleDuplicate, *parties) -> list:
@@ -71,7 +62,7 @@ def _race(pair: PossibleDuplicate, *parties) -> list:
     for waiting, thread in enumerate(threads, start=1):
         thread.start()  # each in turn, so they queue for the locks in the order given
         deadline = time.monotonic() + 10
-        while _waiting_for_locks() < waiting:
+        while sessions_waiting_for_locks() < waiting:
             assert time.monotonic() < deadline, "a party never waited for the lock"
             time.sleep(0.01)
     release.set()

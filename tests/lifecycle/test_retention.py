@@ -19,6 +19,7 @@ from protocol.models import Hold, HoldDecision
 from protocol.services import retention
 from protocol.statistics import statistics
 from tests.factories import days_ago, make_referral
+from tests.locks import sessions_waiting_for_locks
 from victims.models import Dependant, Disclosure, Victim
 
 from .conftest import ROOT, backdate_hold, closed_referral
@@ -253,17 +254,9 @@ def test_a_fact_committed_while_the_erasure_waits_for_the_person_wins(officer, s
     eraser = threading.Thread(target=erase)
     eraser.start()
     deadline = time.monotonic() + 20
-    with connection.cursor() as cursor:  # the erasure is waiting for the person's lock
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                break
-            time.sleep(0.02)
-        else:
-            raise AssertionError("the erasure never waited for the person's lock")
+    while not sessions_waiting_for_locks():  # the erasure waits for the person's lock
+        assert time.monotonic() < deadline, "the erasure never waited for the person's lock"
+        time.sleep(0.02)
     release.set()
     changer.join(timeout=20)
     eraser.join(timeout=20)
