@@ -77,3 +77,35 @@ def test_a_mail_server_down_when_the_worker_sends_delays_the_email_and_loses_not
     wait_for(lambda: len(smtp.inbox.messages) == 1, timeout=60, message="the retried e-mail")
     assert Notification.objects.get(pk=notification.pk).emailed_at is not None
     assert "Retry in" in worker.log()
+
+
+def test_the_daily_retention_task_run_by_a_worker_erases_who_is_due(
+    celery_worker_process, officer, senior
+):
+    """Beat's daily `protocol.tasks.apply_retention`, run by a real worker process outside any
+    transaction (the ids come through a cursor held across each person's commit): the person due
+    is erased with an access event, the one not due is kept."""
+    from accounts.models import AccessEvent
+    from protocol import tasks
+    from protocol.services import retention
+    from tests.factories import make_referral
+    from victims.models import Victim
+
+    from .conftest import closed_referral
+
+    due = closed_referral(officer, senior, given_names="Due").victim
+    kept = make_referral(officer, victim={"given_names": "Kept"}).victim
+    worker = celery_worker_process()
+    worker.wait_ready()
+
+    tasks.apply_retention.delay()
+
+    wait_for(
+        lambda: Victim.records.get(pk=due.pk).erased_at is not None,
+        timeout=60,
+        message="the person due erased by the worker",
+    )
+    assert Victim.records.get(pk=due.pk).given_names == ""
+    assert Victim.records.get(pk=kept.pk).given_names == "Kept"
+    assert AccessEvent.objects.filter(detail=retention.ERASED, object_id=str(due.pk)).count() == 1
+    assert "Task protocol.tasks.apply_retention[" in worker.log()
