@@ -104,8 +104,9 @@ def due_for_erasure(*, now: datetime) -> QuerySet[Victim]:
 
 
 # Every write of an erasure in one statement (one round trip), if the person is due: the
-# person's identifying columns, their dependants, the narratives of their cases, and the notes
-# on their cases, support and overrides. Dates, statuses, codes and references are left as they
+# person's identifying columns (and those of any record merged into theirs, which a merge
+# keeps so that hold checks by the merged identity still find the hold), their dependants, the
+# narratives of their cases, and the notes on their cases, support and overrides. Dates, statuses, codes and references are left as they
 # are. `{due}` is the retention rule for this one person (`_due_check`).
 _ERASE = """
 WITH due AS ({due}),
@@ -115,6 +116,12 @@ person AS (
            family_name_key = '', home_office_reference_key = '', erased_at = %s
     WHERE id = %s AND erased_at IS NULL AND id IN (SELECT * FROM due)
     RETURNING id
+),
+merged_records AS (
+    UPDATE victims_victim SET given_names = '', family_name = '', date_of_birth = NULL,
+           home_office_reference = '', contact = '', address = '', given_names_key = '',
+           family_name_key = '', home_office_reference_key = '', erased_at = %s
+    WHERE merged_into_id IN (SELECT id FROM person) AND erased_at IS NULL
 ),
 dependants AS (
     DELETE FROM victims_dependant WHERE victim_id IN (SELECT id FROM person)
@@ -175,7 +182,8 @@ def victim_erase(*, victim_id: UUID, now: datetime | None = None) -> bool:
             lock.execute(_LOCK_PERSON, [victim_id])
             erase.execute(
                 sql,
-                [victim_id if param == _SENTINEL else param for param in params] + [now, victim_id],
+                [victim_id if param == _SENTINEL else param for param in params]
+                + [now, victim_id, now],
             )
             head.execute(LOCK_HEAD, [chain])
             found, (erased,), chain_head = lock.fetchone(), erase.fetchone(), head.fetchone()

@@ -280,3 +280,22 @@ def test_a_run_outside_a_transaction_erases_everyone_due_a_batch_at_a_time(offic
     assert batches == [2, 1]
     assert all(Victim.records.get(pk=person.pk).erased_at for person in people)
     assert AccessEvent.objects.filter(detail=retention.ERASED).count() == 3
+
+
+def test_a_record_merged_into_the_person_is_erased_with_them(officer, senior):
+    """A merge keeps the merged record's names, date of birth and Home Office reference, so a
+    hold check by that identity still finds the person's hold; erasing the person erases them
+    too, or that identity would outlive retention and still match a hold check."""
+    survivor = closed_referral(officer, senior).victim
+    merged = make_referral(
+        officer, victim={"given_names": "Aminata", "home_office_reference": "M7654321"}
+    ).victim
+    Victim.records.filter(pk=merged.pk).update(merged_into=survivor, merged_at=days_ago(400))
+
+    assert erase_all() == "Retention: 1 people erased"
+
+    record = Victim.records.get(pk=merged.pk)
+    assert record.erased_at is not None and record.merged_into_id == survivor.pk
+    for name in ("given_names", "family_name", "home_office_reference", "contact", "address"):
+        assert getattr(record, name) == "", name
+    assert record.date_of_birth is None and record.home_office_reference_key == ""
