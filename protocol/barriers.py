@@ -193,7 +193,10 @@ def _median_table(
             {
                 "key": key,
                 "label": _group_label(by, key),
-                "count": None if hidden or 0 < n < SUPPRESS_BELOW else n,
+                # Printed only where it is the published figure itself: a count of other rows
+                # (referrals whose engagement began after it, of all those engaged) would give
+                # away the difference, which may be under 5.
+                "count": n if n == published.get(key) else None,
                 "median_days": round(median, 1) if shown else None,
             }
         )

@@ -106,8 +106,9 @@ def due_for_erasure(*, now: datetime) -> QuerySet[Victim]:
 # Every write of an erasure in one statement (one round trip), if the person is due: the
 # person's identifying columns (and those of any record merged into theirs, which a merge
 # keeps so that hold checks by the merged identity still find the hold), their dependants, the
-# narratives of their cases, and the notes on their cases, support and overrides. Dates, statuses, codes and references are left as they
-# are. `{due}` is the retention rule for this one person (`_due_check`).
+# narratives of their cases, and the notes on their cases, support and overrides. Dates,
+# statuses, codes and references are left as they are. `{due}` is the retention rule for this
+# one person (`_erase_statement`).
 _ERASE = """
 WITH due AS ({due}),
 person AS (

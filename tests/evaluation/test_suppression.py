@@ -133,3 +133,17 @@ def test_a_median_table_never_prints_a_count_another_table_suppressed():
     rows = {row["key"]: row for row in table["rows"]}
     assert rows["northshire"]["count"] is None and rows["northshire"]["median_days"] is None
     assert rows["southshire"]["count"] == 9 and rows["southshire"]["median_days"] == 4.0
+
+
+def test_a_median_table_prints_no_count_of_other_rows_than_the_published_figure():
+    """Referral to support counts the referrals whose engagement began after the referral; the
+    engagement table publishes all those engaged. Printing both would give away the difference
+    (people engaged before referral), which may be under 5: the count is printed only where it
+    is the published figure itself; the median, which discloses no count, stays."""
+    from protocol.barriers import _median_table
+
+    medians = {"northshire": (9, 12.0), "southshire": (20, 5.0)}
+    table = _median_table("m", "M", "force", medians, {"northshire": 11, "southshire": 20})
+    rows = {row["key"]: row for row in table["rows"]}
+    assert rows["northshire"]["count"] is None and rows["northshire"]["median_days"] == 12.0
+    assert rows["southshire"]["count"] == 20
