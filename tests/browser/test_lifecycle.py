@@ -4,8 +4,7 @@ Chromium, each checked by axe; marking a notification read works without JavaScr
 import pytest
 
 from protocol import services
-from tests.factories import PASSWORD, UserFactory, days_ago, make_referral
-from victims.services import support_referral_create
+from tests.factories import PASSWORD, UserFactory, make_referred
 
 pytestmark = pytest.mark.browser
 
@@ -13,13 +12,7 @@ pytestmark = pytest.mark.browser
 def test_an_officer_reads_notifications_and_a_supervisor_prints_a_subject_access_export(
     browser_for, officer, senior, senior2, support_org, celery_queue
 ):
-    referral = make_referral(officer)
-    support_referral_create(
-        victim=referral.victim,
-        by=officer,
-        organisation_code=support_org.code,
-        consent_given_on=days_ago(1),
-    )
+    referral = make_referred(officer, support_org)
     override = services.override_request(
         hold_reference=referral.hold.reference,
         by=senior,

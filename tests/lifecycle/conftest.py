@@ -3,7 +3,6 @@ person whose hold closed long ago."""
 
 import datetime as dt
 import email
-import socket
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -14,12 +13,7 @@ from cases.services import case_status_change
 from protocol import services
 from protocol.models import Hold, HoldDecision
 from tests.factories import days_ago, make_referral
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.servers import free_port
 
 
 @dataclass

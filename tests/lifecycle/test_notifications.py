@@ -22,6 +22,7 @@ from tests.factories import (
     make_referral,
     make_referred,
 )
+from tests.worker import purge_queue, queued_tasks
 from victims.models import SupportEngagement
 
 from .conftest import body
@@ -165,12 +166,37 @@ def test_email_reaches_the_contact_address_naming_references_only(smtp, referral
     }
 
 
+class _QueuedEmails:
+    """The notifications whose e-mail task waits in this test's queue, read from the real Redis
+    broker as a worker would receive them (no worker runs, so they stay there)."""
+
+    def __init__(self, queue: str):
+        self.queue = queue
+
+    def ids(self) -> list[str]:
+        return [
+            str(args[0])
+            for name, args in queued_tasks(self.queue)
+            if name == notifications.SEND_EMAIL_TASK
+        ]
+
+    def __iter__(self):
+        return iter(self.ids())
+
+    def __eq__(self, other) -> bool:
+        return self.ids() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def clear(self) -> None:
+        from config.celery import app
+
+        purge_queue(app, self.queue)
+
+
 @pytest.fixture
-def queued(monkeypatch) -> list[str]:
-    """The notifications whose e-mail was queued for a worker (recorded instead of sent)."""
-    ids: list[str] = []
-    monkeypatch.setattr(notifications, "enqueue_emails", lambda owed: ids.extend(owed))
-    return ids
+def queued(celery_queue) -> _QueuedEmails:
+    return _QueuedEmails(celery_queue)
 
 
 def test_the_sweep_queues_owed_email_after_commit_and_sends_none_itself(

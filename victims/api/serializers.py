@@ -260,7 +260,8 @@ class VictimSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        recipient = self.context.get("recipient", disclosure.SUPPORT_ADVISER)
+        # Without a recipient, the narrowest view: fail closed, never the adviser's.
+        recipient = self.context.get("recipient") or disclosure.IMMIGRATION_ENFORCEMENT
         for name, field in VICTIM_ANSWER_FIELDS.items():
             if not disclosure.shows(recipient, field):
                 self.fields.pop(name, None)
