@@ -12,12 +12,12 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import GovukForm, date_or_none, language_name
 from core.languages import country_name
+from core.validation import long_date
 from protocol.rules import values
 
 from . import forms
@@ -272,7 +272,7 @@ def _check_rows(draft: dict) -> list[dict]:
         }
 
     def when(value):
-        return date_format(date_or_none(value), "j F Y") if value else ""
+        return long_date(date_or_none(value)) if value else ""
 
     sections = []
     if not draft.get("victim_id"):

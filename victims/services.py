@@ -228,6 +228,11 @@ def organisation_access_end(*, victim: Victim, organisation) -> None:
         victim=victim, organisation=organisation, status__in=OPEN_SUPPORT_STATUSES
     ).exists():
         return
+    _grants_remove(victim=victim, organisation=organisation)
+
+
+def _grants_remove(*, victim: Victim, organisation) -> None:
+    """The organisation's advisers may no longer read or change the victim (404 from now)."""
     for permission in ("victims.view_victim", "victims.change_victim"):
         remove_perm(permission, organisation.group, victim)
 
@@ -406,8 +411,7 @@ def consent_withdraw(
             closed_on=withdrawn_on,
             note="Consent withdrawn",
         )
-    for permission in ("victims.view_victim", "victims.change_victim"):
-        remove_perm(permission, engagement.organisation.group, victim)
+    _grants_remove(victim=victim, organisation=engagement.organisation)
     Disclosure.objects.create(
         victim=victim,
         organisation=engagement.organisation,

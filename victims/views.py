@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -37,6 +36,7 @@ from core.permissions import (
     viewed_or_404,
 )
 from core.roles import Role
+from core.validation import long_date
 from protocol.policy import current_policy
 from protocol.selectors import hold_for_victim
 from protocol.services import merges
@@ -108,7 +108,7 @@ def needs_doing(victim, today: dt.date) -> list[dict]:
 
 def _challenge_text(closes: dt.date, days: int) -> str:
     """When a refusal's challenge window closes, and how many days are left."""
-    date = date_format(closes, "j F Y")
+    date = long_date(closes)
     if days == 0:
         return _("Challenge window closes %(date)s (today)") % {"date": date}
     return ngettext(

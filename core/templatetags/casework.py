@@ -5,7 +5,7 @@ import datetime as dt
 
 from django import forms, template
 from django.template.loader import render_to_string
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -15,6 +15,7 @@ from core import languages
 from core.forms import DATE_PARTS, DateField
 from core.forms import language_name as _language_name
 from core.roles import Role
+from core.validation import long_date
 from protocol.rules import values
 
 register = template.Library()
@@ -373,7 +374,7 @@ def change_lines(change) -> list[str]:
                 return outcome_label(value)
             if field.endswith("_on"):
                 day = isodate(value)
-                return dateformat.format(day, "j F Y") if day else str(value)
+                return long_date(day) if day else str(value)
             return label(value)
 
         lines.append(
@@ -414,7 +415,7 @@ def when(value) -> str:
         gettext("am") if local.hour < 12 else gettext("pm")
     )
     return gettext("%(date)s at %(time)s") % {
-        "date": dateformat.format(local, "j F Y"),
+        "date": long_date(local),
         "time": time,
     }
 

@@ -107,7 +107,11 @@ def hold_forecast(*, user, victim: Victim, on: date | None, changes: object) -> 
     # The same order as the snapshot's (`FACTS_COLUMNS`), so positions match.
     cases = list(victim.cases.order_by("referred_on", "created_at", "id"))
     applications = list(victim.applications.order_by("submitted_on", "created_at", "id"))
-    engagements = list(victim.support_engagements.order_by("started_on", "created_at", "id"))
+    engagements = list(
+        victim.support_engagements.select_related("organisation").order_by(
+            "started_on", "created_at", "id"
+        )
+    )
     case_facts, application_facts = list(facts.cases), list(facts.applications)
     support_facts = list(facts.support)
     errors: dict[str, list[str]] = {}

@@ -247,7 +247,9 @@ def email_resend_owed(*, limit: int) -> dict[str, int]:
             emailed_at__isnull=True, created_at__lte=before
         )
         .exclude(email_to="")
-        .order_by("created_at")
+        # The fewest attempts first: notifications that keep failing (a bad address) never
+        # crowd newer owed ones out of the batch.
+        .order_by("email_attempts", "created_at")
         .values_list("pk", flat=True)[:limit]
     ]
     if owed:

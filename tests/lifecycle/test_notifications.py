@@ -357,3 +357,17 @@ def test_organisations_without_a_contact_address_owe_no_email(referral, senior):
         expires_on=None,
     )
     assert Notification.objects.get(organisation=bare).email_to == ""
+
+
+def test_a_notification_that_keeps_failing_does_not_crowd_newer_ones_out(
+    settings, referral, senior, senior2, queued, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_EMAIL_RESEND_SECONDS = 0
+    request_and_approve(referral, senior, senior2)
+    owed = Notification.objects.exclude(email_to="").order_by("created_at", "id")
+    failing, *others = list(owed)
+    Notification.objects.filter(pk=failing.pk).update(email_attempts=40)  # a bad address
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.email_resend_owed(limit=1) == {"emails_owed": 1}
+    assert queued.ids() != [str(failing.pk)] and len(queued.ids()) == 1
+    assert queued.ids()[0] in {str(other.pk) for other in others}
