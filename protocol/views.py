@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from weasyprint import HTML
 
 from cases.selectors import case_list
 from core.errors import ConflictError
@@ -400,8 +401,6 @@ def subject_access_pdf(request, victim_id: UUID):
     """The subject access export as a PDF (WeasyPrint), fetching nothing from anywhere."""
     context = _subject_access(request, victim_id, detail="pdf")
     html = render_to_string("protocol/subject_access_pdf.html", context, request=request)
-    from weasyprint import HTML  # Pango and cairo load on the first PDF, not at start-up
-
     pdf = HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     reference = context["victim"].reference
